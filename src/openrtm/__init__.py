@@ -1,0 +1,61 @@
+"""openrtm: a self-hosted real-time messaging server compatible with Agora RTM 1.x.
+
+This package's top level is the Python SDK (design §4)::
+
+    import openrtm
+
+    client = openrtm.create_instance(app_id, server="ws://127.0.0.1:8765/")
+    client.on("ConnectionStateChanged", lambda state, reason: print(state, reason))
+    await client.login("alice")
+"""
+
+from openrtm._version import VERSION
+from openrtm.client.client import RtmClient, create_instance
+from openrtm.errors import (
+    RtmError,
+    RtmInternalError,
+    RtmInvalidArgumentError,
+    RtmInvalidStatusError,
+    RtmInvokeTooOftenError,
+    RtmLimitExceededError,
+    RtmTimeoutError,
+    RtmUnauthenticatedError,
+    RtmUnavailableError,
+    RtmUnknownError,
+)
+from openrtm.protocol.codes import (
+    ConnectionChangeReason,
+    ConnectionState,
+    LocalInvitationFailureReason,
+    LocalInvitationState,
+    MessageType,
+    PeerOnlineState,
+    PeerSubscriptionOption,
+    RemoteInvitationFailureReason,
+    RemoteInvitationState,
+)
+
+__all__ = [
+    "VERSION",
+    "ConnectionChangeReason",
+    "ConnectionState",
+    "LocalInvitationFailureReason",
+    "LocalInvitationState",
+    "MessageType",
+    "PeerOnlineState",
+    "PeerSubscriptionOption",
+    "RemoteInvitationFailureReason",
+    "RemoteInvitationState",
+    "RtmClient",
+    "RtmError",
+    "RtmInternalError",
+    "RtmInvalidArgumentError",
+    "RtmInvalidStatusError",
+    "RtmInvokeTooOftenError",
+    "RtmLimitExceededError",
+    "RtmTimeoutError",
+    "RtmUnauthenticatedError",
+    "RtmUnavailableError",
+    "RtmUnknownError",
+    "create_instance",
+]

@@ -1,0 +1,122 @@
+"""The ``openrtm`` command line (design §5): ``serve`` and ``token``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+try:
+    import uvloop
+except ImportError:  # uvloop is not available on Windows
+    uvloop = None  # type: ignore[assignment]
+
+from openrtm._version import VERSION
+from openrtm.protocol.tokens import TokenFormat, build_token
+from openrtm.server.config import ConfigError, ServerConfig, parse_app
+from openrtm.server.runner import Server
+
+__all__ = ["main"]
+
+log = logging.getLogger("openrtm")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="openrtm", description="openrtm " + VERSION)
+    parser.add_argument("--version", action="version", version=f"openrtm {VERSION}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the server")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="WebSocket port (default 8765; 0 picks one)")
+    serve.add_argument("--data", type=Path, help="data directory (default ./openrtm-data)")
+    serve.add_argument(
+        "--app",
+        action="append",
+        default=[],
+        metavar="APPID[:CERTIFICATE]",
+        help="accept this App; with a certificate, tokens are required (repeatable)",
+    )
+    serve.add_argument("--config", type=Path, help="TOML configuration file")
+    serve.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+
+    token = commands.add_parser("token", help="print an RTM token")
+    token.add_argument("--app-id", required=True)
+    token.add_argument("--app-certificate", required=True)
+    token.add_argument("--uid", required=True)
+    token.add_argument("--expire", type=int, default=3600, help="lifetime in seconds")
+    token.add_argument("--format", choices=["007", "006"], default="007")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    if args.command == "token":
+        return _token(args)
+    return _serve(args)
+
+
+def _token(args: argparse.Namespace) -> int:
+    try:
+        parse_app(f"{args.app_id}:{args.app_certificate}")  # the server's own checks
+        token = build_token(
+            args.app_id,
+            args.app_certificate,
+            args.uid,
+            expire=args.expire,
+            fmt=TokenFormat(args.format),
+            now=int(time.time()),
+        )
+    except ValueError as exc:
+        print(f"openrtm token: {exc}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        config = ServerConfig.from_toml(args.config) if args.config else ServerConfig()
+        apps = tuple(parse_app(a) for a in args.app) or None
+        config = config.replace(host=args.host, port=args.port, data_dir=args.data, apps=apps)
+    except ConfigError as exc:
+        print(f"openrtm serve: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if uvloop is not None:
+            uvloop.run(_run(config))
+        else:
+            asyncio.run(_run(config))
+    except OSError as exc:
+        print(f"openrtm serve: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _run(config: ServerConfig) -> None:
+    server = Server(config)
+    await server.start()
+    if config.dev_mode:
+        log.warning(
+            "development mode: no --app given, so any well-formed App ID may log in without "
+            "a token; pass --app APPID[:CERTIFICATE] in production"
+        )
+    print(f"openrtm {VERSION} serving WebSocket {server.url}", flush=True)
+    print(f"data: {config.store_path}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stopping: closing connections")
+    await server.stop()
+    print("openrtm stopped", flush=True)

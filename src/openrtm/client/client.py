@@ -1,0 +1,296 @@
+"""``RtmClient``: login, logout and the connection state (design §4, spec §1.2, §3).
+
+The connection state follows the table of :mod:`openrtm.client.states`; every change is
+emitted as ``ConnectionStateChanged(new_state, reason)``. When the server closes the
+connection, the close code's policy (``protocol.codes.close_policy``) says whether to retry
+(RECONNECTING, with exponential backoff and jitter, until logged in again) or to stop
+(ABORTED with the kick's reason).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from openrtm._version import VERSION
+from openrtm.client.connection import Connection, LinkLost
+from openrtm.client.events import EventEmitter
+from openrtm.client.states import Trigger, next_state
+from openrtm.errors import RtmError, error_for
+from openrtm.protocol.codes import (
+    CloseCode,
+    ConnectionChangeReason,
+    ConnectionState,
+    CreateInstanceError,
+    LoginError,
+    LogoutError,
+    close_policy,
+)
+from openrtm.protocol.limits import is_valid_app_id, is_valid_user_id
+from openrtm.protocol.messages import PROTOCOL_VERSION, Login, LoginResult, Logout, ServerFrame
+
+__all__ = ["DEFAULT_SERVER", "RtmClient", "create_instance"]
+
+log = logging.getLogger("openrtm.client")
+
+DEFAULT_SERVER = "ws://127.0.0.1:8765/"
+
+# RtmConfig keys of the Web SDK (spec §1.1), in both spellings, plus openrtm's own timing keys.
+_CONFIG_KEYS = {
+    "enable_log_upload": "enableLogUpload",
+    "log_filter": "logFilter",
+    "enable_cloud_proxy": "enableCloudProxy",
+    "login_timeout": None,
+    "request_timeout": None,
+    "reconnect_backoff_max": None,
+}
+_DEFAULTS: dict[str, Any] = {
+    # Spec §3.1: the Web bundle gives up logging in after 12 s.
+    "login_timeout": 12.0,
+    # Spec §4.17: logout and most operations time out after 5-10 s.
+    "request_timeout": 10.0,
+    "reconnect_backoff_max": 10.0,
+}
+
+
+def create_instance(
+    app_id: str, config: dict[str, Any] | None = None, *, server: str | None = None
+) -> RtmClient:
+    """Create a client for App ``app_id`` (spec §1.1 ``createInstance``).
+
+    Args:
+        app_id: 32 ASCII letters and digits.
+        config: RtmConfig keys (``enable_log_upload``, ``log_filter``, ``enable_cloud_proxy``,
+            or their camelCase spellings) and openrtm's ``login_timeout``,
+            ``request_timeout`` and ``reconnect_backoff_max`` (seconds).
+        server: the WebSocket URL printed by ``openrtm serve``; default env
+            ``OPENRTM_SERVER``, else ``ws://127.0.0.1:8765/``.
+
+    Raises:
+        RtmInvalidArgumentError: code 1, for a malformed App ID or an unknown config key.
+    """
+    return RtmClient(app_id, config, server=server)
+
+
+def _normalize_config(config: dict[str, Any] | None) -> dict[str, Any]:
+    settings = dict(_DEFAULTS)
+    camel = {v: k for k, v in _CONFIG_KEYS.items() if v}
+    for key, value in (config or {}).items():
+        name = camel.get(key, key)
+        if name not in _CONFIG_KEYS:
+            raise error_for(CreateInstanceError.INVALID_ARGUMENT, f"invalid RTM config: {key}")
+        settings[name] = value
+    return settings
+
+
+class RtmClient(EventEmitter):
+    """A client of one App (spec §1.2); create it with :func:`create_instance`.
+
+    Events: ``ConnectionStateChanged(new_state, reason)`` (strings, spec §3.1).
+    """
+
+    def __init__(
+        self, app_id: str, config: dict[str, Any] | None = None, *, server: str | None = None
+    ) -> None:
+        super().__init__()
+        if not is_valid_app_id(app_id):
+            raise error_for(CreateInstanceError.INVALID_ARGUMENT, "invalid App ID")
+        self.app_id = app_id
+        self.server = server or os.environ.get("OPENRTM_SERVER") or DEFAULT_SERVER
+        self._config = _normalize_config(config)
+        self._state = ConnectionState.DISCONNECTED
+        self._conn: Connection | None = None
+        self._uid: str | None = None
+        self._token: str | None = None
+        self._session: LoginResult | None = None
+        self._attempt: asyncio.Task[tuple[Connection, LoginResult]] | None = None
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._last_login_at: float | None = None
+        self._push_handlers: dict[type[ServerFrame], Callable[[Any], None]] = {}
+
+    @property
+    def connection_state(self) -> str:
+        """The connection state: ``"DISCONNECTED"`` ... ``"ABORTED"`` (spec §3.1)."""
+        return self._state.value
+
+    @property
+    def uid(self) -> str | None:
+        """The uid of the current or last login."""
+        return self._uid
+
+    # --- login / logout --------------------------------------------------------------------
+
+    async def login(self, uid: str, token: str | None = None) -> None:
+        """Log in as ``uid`` (spec §1.2 ``login``).
+
+        Raises:
+            RtmInvalidArgumentError: code 3, invalid uid or token type.
+            RtmInvalidStatusError: code 8, not DISCONNECTED; code 201, logout() during login.
+            RtmInvokeTooOftenError: code 10, less than 500 ms after the previous login call.
+            RtmUnauthenticatedError: code 4, 5 or 6 (App ID, token, expired token).
+            RtmTimeoutError: code 9, no answer within the login timeout.
+        """
+        if not is_valid_user_id(uid):
+            raise error_for(LoginError.INVALID_ARGUMENT, "invalid uid")
+        if token is not None and not isinstance(token, str):
+            raise error_for(LoginError.INVALID_ARGUMENT, "token must be a string")
+        if self._state is not ConnectionState.DISCONNECTED:
+            raise error_for(LoginError.ALREADY_LOGIN, f"cannot log in while {self._state}")
+        loop = asyncio.get_running_loop()
+        if self._last_login_at is not None and loop.time() - self._last_login_at < 0.5:
+            # Spec §1.2, §5.4: at most 2 login calls a second.
+            raise error_for(LoginError.TOO_OFTEN, "login called less than 500 ms ago")
+        self._last_login_at = loop.time()
+        self._uid, self._token = uid, token
+        self._transition(Trigger.LOGIN)
+        attempt = loop.create_task(self._connect_and_login(self._config["login_timeout"]))
+        self._attempt = attempt
+        try:
+            conn, session = await attempt
+        except (RtmError, TimeoutError, asyncio.CancelledError) as exc:
+            if self.connection_state != ConnectionState.CONNECTING or attempt.cancelled():
+                raise error_for(LoginError.ABORTED_BY_LOGOUT, "logout called during login") from exc
+            if isinstance(exc, RtmError):
+                self._transition(Trigger.REJECTED)
+                raise
+            self._transition(Trigger.TIMED_OUT)
+            raise error_for(LoginError.TIMEOUT, "login timed out") from exc
+        finally:
+            self._attempt = None
+        self._accept(conn, session)
+
+    async def logout(self) -> None:
+        """Log out and close the connection (spec §1.2 ``logout``).
+
+        Raises:
+            RtmInvalidStatusError: code 102, not logged in.
+        """
+        if self._state is ConnectionState.DISCONNECTED:
+            raise error_for(LogoutError.USER_NOT_LOGGED_IN, "not logged in")
+        for task in (self._attempt, self._reconnect_task):
+            if task is not None:
+                task.cancel()
+        conn, self._conn = self._conn, None  # its close is ours now, not a kick
+        self._session = None
+        if conn is not None and not conn.closed:
+            # Logging out locally is what matters; the server drops us anyway.
+            with contextlib.suppress(RtmError, LinkLost, TimeoutError):
+                await asyncio.wait_for(
+                    conn.request(Logout(id=conn.next_id()), "LogoutError"),
+                    self._config["request_timeout"],
+                )
+            conn.close(CloseCode.NORMAL)
+        self._transition(Trigger.LOGOUT)
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _transition(
+        self,
+        trigger: Trigger,
+        kick_reason: ConnectionChangeReason = ConnectionChangeReason.INTERRUPTED,
+    ) -> bool:
+        found = next_state(self._state, trigger, kick_reason)
+        if found is None:
+            return False
+        self._state, reason = found
+        self.emit("ConnectionStateChanged", self._state.value, reason.value)
+        return True
+
+    async def _connect_and_login(self, timeout: float) -> tuple[Connection, LoginResult]:
+        """Connect (retrying while the server is unreachable) and log in, within ``timeout``.
+
+        Raises:
+            RtmError: the server refused the login.
+            TimeoutError: no login within ``timeout``.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        delay = 0.1
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError
+            conn = self._new_connection()
+            try:
+                await conn.open(self.server, remaining)
+                login = Login(
+                    id=conn.next_id(),
+                    v=PROTOCOL_VERSION,
+                    app_id=self.app_id,
+                    uid=self._uid or "",
+                    token=self._token,
+                    sdk=f"python/{VERSION}",
+                )
+                remaining = deadline - loop.time()
+                result = await asyncio.wait_for(conn.request(login, "LoginError"), remaining)
+                return conn, msgspec.convert(result, LoginResult)
+            except RtmError:
+                conn.close()
+                raise
+            except (OSError, LinkLost, TimeoutError, Exception) as exc:
+                # The server is down, restarting or went away mid-login: try again in a bit.
+                conn.close()
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                log.debug("login attempt failed: %s", exc)
+            await asyncio.sleep(min(delay, max(0.0, deadline - loop.time())))
+            delay = min(delay * 2, 1.0)
+
+    def _new_connection(self) -> Connection:
+        conn: Connection
+
+        def closed(code: int | None, reason: str) -> None:
+            self._on_closed(conn, code, reason)
+
+        conn = Connection(self._on_push, closed)
+        return conn
+
+    def _accept(self, conn: Connection, session: LoginResult) -> None:
+        self._conn = conn
+        self._session = session
+        self._transition(Trigger.ACCEPTED)
+
+    def _on_push(self, frame: ServerFrame) -> None:
+        handler = self._push_handlers.get(type(frame))
+        if handler is None:
+            log.debug("ignoring push %s", type(frame).__name__)
+            return
+        handler(frame)
+
+    def _on_closed(self, conn: Connection, code: int | None, reason: str) -> None:
+        if conn is not self._conn:
+            return  # a login attempt's connection, or one we closed ourselves
+        self._conn = None
+        policy = close_policy(code)
+        log.info("connection closed: code=%s reason=%s", code, reason)
+        if not policy.reconnect:
+            self._transition(Trigger.KICKED, policy.reason)
+            return
+        if self._transition(Trigger.LINK_LOST):
+            self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        """Log in again until it works, with exponential backoff, jitter and a cap."""
+        delay = 0.25
+        while self._state is ConnectionState.RECONNECTING:
+            try:
+                conn, session = await self._connect_and_login(self._config["login_timeout"])
+            except RtmError as exc:
+                log.info("re-login refused: %s", exc)
+            except TimeoutError:
+                pass
+            else:
+                if self._state is ConnectionState.RECONNECTING:
+                    self._accept(conn, session)
+                else:
+                    conn.close()
+                return
+            await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+            delay = min(delay * 2, self._config["reconnect_backoff_max"])

@@ -1,0 +1,89 @@
+"""Limits of Agora RTM 1.x and the validators that enforce them (spec §5).
+
+The server enforces every limit (it is authoritative); the SDKs call the same validators before
+sending so that a well-behaved app learns of a mistake without a round trip, with the same code.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "APP_ID_PATTERN",
+    "ID_PATTERN",
+    "MAX_ATTRIBUTE_KEY_BYTES",
+    "MAX_ATTRIBUTE_PAIRS",
+    "MAX_ATTRIBUTE_VALUE_BYTES",
+    "MAX_CHANNEL_ATTRIBUTES_TOTAL_BYTES",
+    "MAX_FRAME_BYTES",
+    "MAX_INVITATION_TEXT_BYTES",
+    "MAX_JOINED_CHANNELS",
+    "MAX_MEMBER_COUNT_CHANNELS",
+    "MAX_MEMBER_EVENTS_CHANNEL_SIZE",
+    "MAX_MESSAGE_BYTES",
+    "MAX_QUERY_PEERS",
+    "MAX_SUBSCRIBED_PEERS",
+    "MAX_USER_ATTRIBUTES_TOTAL_BYTES",
+    "is_valid_app_id",
+    "is_valid_channel_id",
+    "is_valid_user_id",
+    "raw_message_size",
+    "text_size",
+]
+
+# Spec §5.1: the Web SDK's checks, carried over. Its regex is JavaScript's, where ``\w`` is
+# ASCII-only but ``\s`` is Unicode whitespace, so both classes are spelled out here.
+_JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+APP_ID_PATTERN = re.compile(r"[0-9A-Za-z]{32}")
+ID_PATTERN = re.compile(f"[{_JS_WHITESPACE}A-Za-z0-9_!#$%&()+,.:;<=>?@\\[\\]^{{|}}~-]{{1,64}}")
+
+# Spec §5.2.
+MAX_MESSAGE_BYTES = 32 * 1024
+MAX_INVITATION_TEXT_BYTES = 8 * 1024
+
+# Spec §5.3.
+MAX_ATTRIBUTE_PAIRS = 32
+MAX_ATTRIBUTE_KEY_BYTES = 32
+MAX_ATTRIBUTE_VALUE_BYTES = 8 * 1024
+MAX_USER_ATTRIBUTES_TOTAL_BYTES = 16 * 1024
+MAX_CHANNEL_ATTRIBUTES_TOTAL_BYTES = 32 * 1024
+
+# Spec §5.5.
+MAX_JOINED_CHANNELS = 20
+MAX_QUERY_PEERS = 256
+MAX_SUBSCRIBED_PEERS = 512
+MAX_MEMBER_COUNT_CHANNELS = 32
+MAX_MEMBER_EVENTS_CHANNEL_SIZE = 512
+
+# Our own: the largest WebSocket frame either side accepts. The biggest legitimate frame is a
+# 32 KB message, escaped into JSON (a raw byte may take 4 base64 chars per 3, a text char up to
+# 6 as \\uXXXX), plus its envelope; 256 KiB leaves room and bounds what one frame can cost.
+MAX_FRAME_BYTES = 256 * 1024
+
+
+def is_valid_app_id(app_id: object) -> bool:
+    """Return whether ``app_id`` is 32 ASCII letters and digits (spec §1.1, §5.1)."""
+    return isinstance(app_id, str) and APP_ID_PATTERN.fullmatch(app_id) is not None
+
+
+def is_valid_user_id(uid: object) -> bool:
+    """Return whether ``uid`` is a valid user, peer or callee id (spec §5.1).
+
+    1–64 characters of the Web SDK's set; never the literal string ``"null"``.
+    """
+    return isinstance(uid, str) and uid != "null" and ID_PATTERN.fullmatch(uid) is not None
+
+
+def is_valid_channel_id(channel_id: object) -> bool:
+    """Return whether ``channel_id`` is valid; the rule is the user id's (spec §5.1)."""
+    return is_valid_user_id(channel_id)
+
+
+def text_size(text: str) -> int:
+    """Return the UTF-8 size in bytes, which is what every text limit counts (spec §5.2)."""
+    return len(text.encode("utf-8"))
+
+
+def raw_message_size(raw: bytes, description: str) -> int:
+    """Return the size a RAW message counts against 32 KB: bytes plus UTF-8 description."""
+    return len(raw) + text_size(description)

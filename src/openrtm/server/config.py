@@ -1,0 +1,133 @@
+"""Server configuration: defaults, a TOML file (``--config``) and command-line overrides.
+
+A TOML file holds the same settings as the flags, plus the tunables that have no flag::
+
+    host = "0.0.0.0"
+    port = 8765
+    data = "/var/lib/openrtm"
+    login_timeout = 10.0
+
+    [[app]]
+    id = "0123456789abcdef0123456789abcdef"
+    certificate = "fedcba9876543210fedcba9876543210"   # omit for "App ID only" mode
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openrtm.protocol.limits import MAX_FRAME_BYTES, is_valid_app_id
+
+__all__ = ["AppSpec", "ConfigError", "ServerConfig", "parse_app"]
+
+_CERTIFICATE = re.compile(r"[0-9A-Za-z]{32}")
+
+
+class ConfigError(ValueError):
+    """A setting is malformed; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppSpec:
+    """One App the server accepts.
+
+    Attributes:
+        app_id: the 32-character App ID.
+        certificate: the App Certificate; None is "App ID only" mode (no token needed).
+    """
+
+    app_id: str
+    certificate: str | None = None
+
+
+def parse_app(spec: str) -> AppSpec:
+    """Parse ``APPID`` or ``APPID:CERTIFICATE`` as given to ``--app``."""
+    app_id, _, certificate = spec.partition(":")
+    return _app(app_id, certificate or None)
+
+
+def _app(app_id: object, certificate: object) -> AppSpec:
+    if not isinstance(app_id, str) or not is_valid_app_id(app_id):
+        raise ConfigError(f"invalid App ID {app_id!r}: expected 32 letters and digits")
+    if certificate is not None and (
+        not isinstance(certificate, str) or not _CERTIFICATE.fullmatch(certificate)
+    ):
+        # Spec §8: the certificate is used as its 32-character ASCII text.
+        raise ConfigError(f"invalid App Certificate for App {app_id}: expected 32 characters")
+    return AppSpec(app_id, certificate)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """Everything a node needs to start.
+
+    Attributes:
+        host: address the WebSocket endpoint listens on.
+        port: its port; 0 picks a free one (tests).
+        data_dir: where the SQLite store lives.
+        apps: the accepted Apps; empty is development mode (any well-formed App ID, no token).
+        login_timeout: seconds a new connection has to log in before it is closed.
+        shutdown_timeout: seconds a graceful stop waits for clients to take their close frames.
+        timer_resolution: granularity of the shared timer facility, in seconds.
+        max_frame_bytes: the largest WebSocket frame accepted from a client.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    data_dir: Path = Path("openrtm-data")
+    apps: tuple[AppSpec, ...] = ()
+    login_timeout: float = 10.0
+    shutdown_timeout: float = 5.0
+    timer_resolution: float = 0.05
+    max_frame_bytes: int = MAX_FRAME_BYTES
+
+    @property
+    def dev_mode(self) -> bool:
+        """True when no App is configured: any well-formed App ID logs in without a token."""
+        return not self.apps
+
+    @property
+    def store_path(self) -> Path:
+        """The SQLite database file inside ``data_dir``."""
+        return self.data_dir / "openrtm.sqlite3"
+
+    def replace(self, **changes: Any) -> ServerConfig:
+        """Return a copy with ``changes`` applied; None values are ignored (unset flags)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> ServerConfig:
+        """Load a TOML configuration file (see the module docstring)."""
+        try:
+            with open(path, "rb") as f:
+                raw = tomllib.load(f)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+        return cls.from_mapping(raw)
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, Any]) -> ServerConfig:
+        """Build a configuration from parsed TOML, refusing unknown keys."""
+        raw = dict(raw)
+        apps = tuple(
+            _app(a.get("id"), a.get("certificate")) if isinstance(a, dict) else _app(a, None)
+            for a in raw.pop("app", [])
+        )
+        if "data" in raw:
+            raw["data_dir"] = Path(raw.pop("data"))
+        known = {f.name for f in dataclasses.fields(cls)} - {"apps"}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ConfigError(f"unknown setting(s) in config file: {', '.join(unknown)}")
+        for name, value in raw.items():
+            expected = type(getattr(cls(), name))
+            if expected is float and isinstance(value, int):
+                raw[name] = float(value)
+            elif not isinstance(value, expected) and not isinstance(value, Path):
+                raise ConfigError(f"setting {name!r} must be {expected.__name__}")
+        return cls(apps=apps, **raw)

@@ -1,0 +1,137 @@
+"""The WebSocket gateway on picows: bytes in and out of Sessions (design §1, §2).
+
+The gateway knows frames and sockets, nothing of the protocol: text frames go to
+:meth:`Session.on_frame`, and a Session writes back through :class:`PicowsTransport`.
+Fragmented messages are reassembled up to the maximum frame size; a larger frame or message
+is closed with 1009 (MESSAGE_TOO_BIG).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from picows import (
+    WSFrame,
+    WSListener,
+    WSMsgType,
+    WSTransport,
+    WSUpgradeRequest,
+    ws_create_server,
+)
+
+from openrtm.protocol.codes import CloseCode
+from openrtm.server.config import ServerConfig
+from openrtm.server.node import Node
+from openrtm.server.session import Session
+
+__all__ = ["Gateway", "PicowsTransport"]
+
+log = logging.getLogger("openrtm.gateway")
+
+
+class PicowsTransport:
+    """A Session's :class:`~openrtm.server.session.Transport` over a picows connection."""
+
+    __slots__ = ("_ws",)
+
+    def __init__(self, ws: WSTransport) -> None:
+        self._ws = ws
+
+    def write(self, data: bytes) -> None:
+        self._ws.send(WSMsgType.TEXT, data)
+
+    def close(self, code: int, reason: str) -> None:
+        # picows takes any int as a close code; its enum only names the RFC ones.
+        self._ws.send_close(code, reason.encode())  # type: ignore[arg-type]
+        self._ws.disconnect()
+
+
+class _Connection(WSListener):
+    """picows' listener for one connection."""
+
+    __slots__ = ("_fragments", "_max_bytes", "_node", "_session")
+
+    def __init__(self, node: Node, max_bytes: int) -> None:
+        self._node = node
+        self._max_bytes = max_bytes
+        self._session: Session | None = None
+        self._fragments: bytearray | None = None
+
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        self._session = self._node.connect(PicowsTransport(transport))
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        session = self._session
+        if session is None:
+            return
+        msg_type = frame.msg_type
+        if msg_type == WSMsgType.TEXT:
+            if frame.fin:
+                session.on_frame(frame.get_payload_as_memoryview())
+            else:
+                self._fragments = bytearray(frame.get_payload_as_memoryview())
+        elif msg_type == WSMsgType.CONTINUATION:
+            self._continue(transport, frame, session)
+        elif msg_type == WSMsgType.BINARY:
+            session.on_binary_frame()
+        elif msg_type == WSMsgType.CLOSE:
+            transport.send_close(frame.get_close_code())
+            transport.disconnect()
+
+    def _continue(self, transport: WSTransport, frame: WSFrame, session: Session) -> None:
+        fragments = self._fragments
+        if fragments is None:
+            return  # a continuation of a binary message, or of nothing: ignored
+        fragments += frame.get_payload_as_memoryview()
+        if len(fragments) > self._max_bytes:
+            self._fragments = None
+            session.close(CloseCode.MESSAGE_TOO_BIG, "message too big")
+        elif frame.fin:
+            self._fragments = None
+            session.on_frame(fragments)
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        if self._session is not None:
+            self._session.on_disconnect()
+            self._session = None
+
+
+class Gateway:
+    """The listening WebSocket endpoint at ``ws://HOST:PORT/``."""
+
+    def __init__(self, node: Node, config: ServerConfig) -> None:
+        self._node = node
+        self._config = config
+        self._server: asyncio.Server | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful when configured with port 0)."""
+        if self._server is None:
+            raise RuntimeError("gateway not started")
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
+
+    async def start(self) -> None:
+        """Bind and start accepting connections."""
+        node, max_bytes = self._node, self._config.max_frame_bytes
+
+        def listener_factory(request: WSUpgradeRequest) -> WSListener | None:
+            if request.path.split(b"?", 1)[0] != b"/":
+                return None  # picows answers 404
+            return _Connection(node, max_bytes)
+
+        self._server = await ws_create_server(
+            listener_factory,
+            self._config.host,
+            self._config.port,
+            max_frame_size=max_bytes,
+            websocket_handshake_timeout=5,
+            logger_name="openrtm.picows",
+        )
+
+    def stop_accepting(self) -> None:
+        """Stop accepting new connections; existing ones stay open."""
+        if self._server is not None:
+            self._server.close()

@@ -1,0 +1,169 @@
+"""The Node: the composition root and the one place that knows the whole server (design §2).
+
+It owns the Hub, the engine (Broker + Presence), the Store, the timer facility and the
+services, and it is the engine's :class:`~openrtm.engines.base.EngineHandler`. Services are
+small modules that each take one domain and register a handler per request type; a Session
+dispatches a decoded request through :attr:`Node.handlers`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from openrtm.engines.base import Broker, Presence, SessionClaimed, UserEvent
+from openrtm.engines.memory import MemoryBroker, MemoryPresence
+from openrtm.protocol.codec import REQUEST_TYPES
+from openrtm.protocol.codes import CloseCode
+from openrtm.protocol.messages import Request
+from openrtm.server.auth import Authenticator
+from openrtm.server.config import ServerConfig
+from openrtm.server.hub import Hub
+from openrtm.server.services.login import LoginService
+from openrtm.server.session import Session, SessionEvent, Transport
+from openrtm.server.timers import Timers
+from openrtm.store.base import Store, UserEventRecord
+from openrtm.store.sqlite import SqliteStore
+
+__all__ = ["Handler", "Node"]
+
+log = logging.getLogger("openrtm.node")
+
+Handler = Callable[[Session, Any], None]
+
+
+def now_ms() -> int:
+    """Wall-clock milliseconds since the epoch, as the protocol stamps times."""
+    return time.time_ns() // 1_000_000
+
+
+class Node:
+    """One openrtm server process.
+
+    Args:
+        config: the server configuration.
+        broker: the engine's broker; the memory broker by default.
+        presence: the engine's presence registry; the memory one by default.
+        store: the durable store; SQLite in ``config.data_dir`` by default.
+    """
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        *,
+        broker: Broker | None = None,
+        presence: Presence | None = None,
+        store: Store | None = None,
+    ) -> None:
+        self.config = config
+        self.hub = Hub()
+        self.auth = Authenticator(config.apps)
+        self.broker: Broker = broker if broker is not None else MemoryBroker()
+        self.presence: Presence = presence if presence is not None else MemoryPresence()
+        self.store: Store = store if store is not None else SqliteStore(config.store_path)
+        self._timers: Timers | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._idle = asyncio.Event()
+        self.login = LoginService(self)
+        self.handlers: dict[type[Request], Handler] = {**self.login.handlers()}
+        missing = set(REQUEST_TYPES.values()) - set(self.handlers)
+        if missing:
+            # Every operation of the protocol must have exactly one owner.
+            raise RuntimeError(f"no handler for {sorted(t.__name__ for t in missing)}")
+
+    @property
+    def timers(self) -> Timers:
+        """The node's shared timer facility (available once started)."""
+        if self._timers is None:
+            raise RuntimeError("node not started")
+        return self._timers
+
+    async def start(self) -> None:
+        """Open the store, start the engine and the timers."""
+        self._timers = Timers(asyncio.get_running_loop(), self.config.timer_resolution)
+        await self.store.open()
+        await self.broker.start(self)
+
+    async def stop(self) -> None:
+        """Close every connection with GOING_AWAY, then the engine and the store.
+
+        Nothing acknowledged is lost: the store commits everything enqueued before closing.
+        """
+        for session in list(self.hub.connections):
+            session.close(CloseCode.GOING_AWAY, "server shutting down")
+        if self.hub.connections:
+            self._idle.clear()
+            try:
+                await asyncio.wait_for(self._idle.wait(), self.config.shutdown_timeout)
+            except TimeoutError:
+                log.warning("%d connections did not close in time", len(self.hub.connections))
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.broker.close()
+        await self.store.close()
+        if self._timers is not None:
+            self._timers.close()
+
+    # --- connections -----------------------------------------------------------------------
+
+    def connect(self, transport: Transport) -> Session:
+        """Create the session of a new connection; it must log in within the login timeout."""
+        session = Session(self, transport)
+        self.hub.connections.add(session)
+        session.login_timer = self.timers.call_later(
+            self.config.login_timeout, lambda: self._login_deadline(session)
+        )
+        return session
+
+    def disconnected(self, session: Session) -> None:
+        """Forget a connection whose link is gone."""
+        self.end_session(session)
+        self.hub.connections.discard(session)
+        if not self.hub.connections:
+            self._idle.set()
+
+    def _login_deadline(self, session: Session) -> None:
+        if not session.logged_in:
+            session.close(CloseCode.LOGIN_TIMEOUT, "no login within the login timeout")
+
+    def end_session(self, session: Session) -> None:
+        """End ``session`` once: unregister the user and record that it went offline."""
+        was_logged_in = session.logged_in
+        if not session.fire(SessionEvent.CLOSE):
+            return
+        if session.login_timer is not None:
+            session.login_timer.cancel()
+            session.login_timer = None
+        if was_logged_in:
+            self.hub.remove_user(session)
+            self.store.record_user_event(
+                session.app_id, UserEventRecord(uid=session.uid, type="Logout", ms=now_ms())
+            )
+            self.spawn(
+                self.presence.remove_session(session.app_id, session.uid, session.session_id)
+            )
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run ``coro`` in the background, keeping a reference and logging its failure."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
+
+    # --- engine handler ----------------------------------------------------------------------
+
+    def on_user_event(self, app_id: str, uid: str, event: UserEvent) -> None:
+        """Deliver an engine event to the local session of (``app_id``, ``uid``)."""
+        session = self.hub.user(app_id, uid)
+        if session is None:
+            return
+        if isinstance(event, SessionClaimed) and session.session_id != event.session_id:
+            # Spec §6.11: the older session is kicked (ABORTED, REMOTE_LOGIN).
+            session.close(CloseCode.REMOTE_LOGIN, "logged in from another connection")

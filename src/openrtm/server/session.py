@@ -1,0 +1,164 @@
+"""One connection's state machine: the login gate, and frames turned into calls on the Node.
+
+A Session writes only through a :class:`Transport` (write bytes, close with a code), so it can
+be driven by the picows gateway or by a test that records writes (design §2). Its lifecycle is
+the transition table ``TRANSITIONS`` (design §7): an event that the table does not allow in the
+current state changes nothing.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, IntEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+import msgspec
+
+from openrtm.protocol.codec import FrameError, decode_request, encode, error_reply
+from openrtm.protocol.codes import CloseCode, ProtocolError
+from openrtm.protocol.messages import Reply
+
+if TYPE_CHECKING:
+    from openrtm.server.node import Node
+    from openrtm.server.timers import Timer
+
+__all__ = ["TRANSITIONS", "Session", "SessionEvent", "SessionState", "Transport"]
+
+
+class Transport(Protocol):
+    """The write-only seam between a Session and its connection."""
+
+    def write(self, data: bytes) -> None:
+        """Send one text frame."""
+
+    def close(self, code: int, reason: str) -> None:
+        """Send a close frame with ``code`` and end the connection."""
+
+
+class SessionState(Enum):
+    """Where a connection is in its life."""
+
+    AWAITING_LOGIN = "awaiting_login"
+    LOGGING_IN = "logging_in"
+    LOGGED_IN = "logged_in"
+    CLOSED = "closed"
+
+
+class SessionEvent(Enum):
+    """What happens to a connection."""
+
+    LOGIN = "login"  # a valid login request was accepted for processing
+    LOGIN_OK = "login_ok"
+    LOGIN_FAILED = "login_failed"
+    CLOSE = "close"  # logout, kick, or the link went away
+
+
+_S, _E = SessionState, SessionEvent
+TRANSITIONS: dict[tuple[SessionState, SessionEvent], SessionState] = {
+    (_S.AWAITING_LOGIN, _E.LOGIN): _S.LOGGING_IN,
+    (_S.LOGGING_IN, _E.LOGIN_OK): _S.LOGGED_IN,
+    (_S.LOGGING_IN, _E.LOGIN_FAILED): _S.AWAITING_LOGIN,
+    (_S.AWAITING_LOGIN, _E.CLOSE): _S.CLOSED,
+    (_S.LOGGING_IN, _E.CLOSE): _S.CLOSED,
+    (_S.LOGGED_IN, _E.CLOSE): _S.CLOSED,
+}
+
+
+class Session:
+    """The server side of one WebSocket connection.
+
+    Attributes:
+        state: the current :class:`SessionState`.
+        app_id: the App ID, once logging in.
+        uid: the user id, once logging in.
+        session_id: the login session's id, once logged in.
+        token_deadline: Unix seconds when the login token expires, if it does.
+    """
+
+    __slots__ = (
+        "app_id",
+        "login_timer",
+        "node",
+        "session_id",
+        "state",
+        "token_deadline",
+        "transport",
+        "uid",
+    )
+
+    def __init__(self, node: Node, transport: Transport) -> None:
+        self.node = node
+        self.transport = transport
+        self.state = SessionState.AWAITING_LOGIN
+        self.app_id = ""
+        self.uid = ""
+        self.session_id = ""
+        self.token_deadline: int | None = None
+        self.login_timer: Timer | None = None
+
+    def __repr__(self) -> str:
+        return f"<Session {self.state.value} app={self.app_id} uid={self.uid!r}>"
+
+    # --- state ---------------------------------------------------------------------------
+
+    def fire(self, event: SessionEvent) -> bool:
+        """Apply ``event``; return whether the table allowed it in the current state."""
+        new_state = TRANSITIONS.get((self.state, event))
+        if new_state is None:
+            return False
+        self.state = new_state
+        return True
+
+    @property
+    def logged_in(self) -> bool:
+        """Whether the session has logged in and not ended."""
+        return self.state is SessionState.LOGGED_IN
+
+    # --- inbound -------------------------------------------------------------------------
+
+    def on_frame(self, data: bytes | bytearray | memoryview) -> None:
+        """Handle one text frame from the client."""
+        if self.state is SessionState.CLOSED:
+            return
+        try:
+            request = decode_request(data)
+        except FrameError as exc:
+            request_type = exc.request_type
+            code: IntEnum = (
+                request_type.invalid_code if request_type else ProtocolError.INVALID_ARGUMENT
+            )
+            self.refuse(exc.request_id, code, exc.detail)
+            return
+        if request.not_logged_in_code is not None and self.state is not SessionState.LOGGED_IN:
+            self.refuse(request.id, request.not_logged_in_code, "not logged in")
+            return
+        self.node.handlers[type(request)](self, request)
+
+    def on_binary_frame(self) -> None:
+        """Refuse a binary frame: this protocol version speaks JSON text frames only."""
+        self.refuse(None, ProtocolError.INVALID_ARGUMENT, "binary frames are not supported")
+
+    def on_disconnect(self) -> None:
+        """The link is gone, whoever closed it."""
+        self.node.disconnected(self)
+
+    # --- outbound ------------------------------------------------------------------------
+
+    def send(self, frame: msgspec.Struct) -> None:
+        """Encode and write one frame."""
+        if self.state is not SessionState.CLOSED:
+            self.transport.write(encode(frame))
+
+    def reply(self, request_id: int, result: Any = None) -> None:
+        """Answer request ``request_id`` with success and an optional result."""
+        self.send(Reply(id=request_id, result=result))
+
+    def refuse(self, request_id: int | None, code: IntEnum, message: str) -> None:
+        """Answer request ``request_id`` with a per-operation error code (spec §4)."""
+        self.send(error_reply(request_id, code, message))
+
+    def close(self, code: CloseCode, reason: str) -> None:
+        """End the session and close the connection with ``code`` (logout, kick, shutdown)."""
+        if self.state is SessionState.CLOSED:
+            return
+        self.node.end_session(self)
+        self.transport.close(code, reason)

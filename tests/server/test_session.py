@@ -1,0 +1,119 @@
+"""The Session state machine through a Transport that records writes (design §2)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from openrtm.protocol.codes import CloseCode
+from openrtm.server.config import ServerConfig
+from openrtm.server.node import Node
+from openrtm.server.session import TRANSITIONS, Session, SessionEvent, SessionState
+from tests.conftest import APP_ID
+
+
+class RecordingTransport:
+    """Records frames; like a real link, a close ends the connection soon after."""
+
+    def __init__(self) -> None:
+        self.frames: list[dict[str, Any]] = []
+        self.closed: tuple[int, str] | None = None
+        self.session: Session | None = None
+
+    def write(self, data: bytes) -> None:
+        self.frames.append(json.loads(data))
+
+    def close(self, code: int, reason: str) -> None:
+        self.closed = (code, reason)
+        if self.session is not None:
+            asyncio.get_running_loop().call_soon(self.session.on_disconnect)
+
+
+def connect(node: Node) -> tuple[Session, RecordingTransport]:
+    transport = RecordingTransport()
+    transport.session = node.connect(transport)
+    return transport.session, transport
+
+
+@pytest.fixture
+async def node(tmp_path: Path) -> Node:
+    node = Node(ServerConfig(data_dir=tmp_path, login_timeout=60))
+    await node.start()
+    yield node  # type: ignore[misc]
+    await node.stop()
+
+
+def test_the_table_has_no_way_out_of_closed() -> None:
+    assert not [key for key in TRANSITIONS if key[0] is SessionState.CLOSED]
+    assert all(
+        (state, SessionEvent.CLOSE) in TRANSITIONS
+        for state in SessionState
+        if state is not SessionState.CLOSED
+    )
+
+
+async def test_events_not_in_the_table_change_nothing(node: Node) -> None:
+    session, _ = connect(node)
+    assert not session.fire(SessionEvent.LOGIN_OK)
+    assert session.state is SessionState.AWAITING_LOGIN
+
+
+async def test_login_then_logout_through_a_recording_transport(node: Node) -> None:
+    session, transport = connect(node)
+    login = {"op": "login", "id": 1, "v": 1, "app_id": APP_ID, "uid": "alice"}
+    session.on_frame(json.dumps(login).encode())
+    await _drain(node)
+    assert transport.frames[0]["t"] == "reply"
+    assert transport.frames[0]["result"]["protocol"] == 1
+    assert session.state is SessionState.LOGGED_IN
+    assert node.hub.user(APP_ID, "alice") is session
+    session.on_frame(b'{"op":"logout","id":2}')
+    assert transport.frames[1] == {"t": "reply", "id": 2}
+    assert transport.closed == (CloseCode.NORMAL, "logged out")
+    assert session.state is SessionState.CLOSED
+    assert node.hub.user(APP_ID, "alice") is None
+    session.on_frame(b'{"op":"logout","id":3}')  # after close: ignored
+    assert len(transport.frames) == 2
+
+
+async def test_requests_before_login_get_102(node: Node) -> None:
+    session, transport = connect(node)
+    session.on_frame(b'{"op":"logout","id":9}')
+    assert transport.frames == [
+        {
+            "t": "error",
+            "id": 9,
+            "code": 102,
+            "name": "RtmInvalidStatusError",
+            "message": "not logged in",
+        }
+    ]
+
+
+async def test_a_link_lost_while_logging_in_leaves_nothing_behind(node: Node) -> None:
+    session, transport = connect(node)
+    login = {"op": "login", "id": 1, "v": 1, "app_id": APP_ID, "uid": "alice"}
+    session.on_frame(json.dumps(login).encode())
+    assert session.state is SessionState.LOGGING_IN
+    session.on_disconnect()
+    await _drain(node)
+    assert transport.frames == []
+    assert node.hub.user(APP_ID, "alice") is None
+    assert await node.presence.online(APP_ID, ["alice"]) == {"alice": False}
+    assert session not in node.hub.connections
+
+
+async def test_shutdown_closes_every_connection_with_going_away(node: Node) -> None:
+    transports = [connect(node)[1] for _ in range(3)]
+    await node.stop()
+    assert all(t.closed == (CloseCode.GOING_AWAY, "server shutting down") for t in transports)
+    assert not node.hub.connections
+
+
+async def _drain(node: Node) -> None:
+    for _ in range(10):
+        await asyncio.sleep(0)
