@@ -357,3 +357,29 @@ async def _until_async(predicate: object, timeout: float | None = None) -> None:
         if loop.time() > deadline:
             raise TimeoutError("condition not reached")
         await asyncio.sleep(0.01)
+
+
+async def test_cancelling_login_propagates_and_leaves_the_client_disconnected(
+    make_client: ClientFactory,
+) -> None:
+    class Nowhere:
+        url = "ws://127.0.0.1:9/"
+
+    client = make_client(Nowhere(), login_timeout=unit(30))  # type: ignore[arg-type]
+    login = asyncio.ensure_future(client.login("alice"))
+    await asyncio.sleep(unit(0.2))
+    login.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await login
+    assert client.connection_state == "DISCONNECTED"
+
+
+async def test_a_server_that_is_not_openrtm_is_retried_until_the_login_timeout(
+    server: Server, make_client: ClientFactory
+) -> None:
+    class WrongPath:
+        url = server.url + "not-here"  # the server answers 404 to this path
+
+    client = make_client(WrongPath(), login_timeout=unit(0.5))  # type: ignore[arg-type]
+    with pytest.raises(openrtm.RtmTimeoutError):
+        await client.login("alice")

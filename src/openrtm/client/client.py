@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
+from picows import WSError
 
 from openrtm._version import VERSION
 from openrtm.client.connection import Connection, LinkLost
@@ -154,12 +155,19 @@ class RtmClient(EventEmitter):
         self._attempt = attempt
         try:
             conn, session = await attempt
-        except (RtmError, TimeoutError, asyncio.CancelledError) as exc:
-            if self.connection_state != ConnectionState.CONNECTING or attempt.cancelled():
-                raise error_for(LoginError.ABORTED_BY_LOGOUT, "logout called during login") from exc
-            if isinstance(exc, RtmError):
-                self._transition(Trigger.REJECTED)
-                raise
+        except asyncio.CancelledError:
+            if self.connection_state != ConnectionState.CONNECTING:
+                # logout() cancelled the attempt and already moved the state on.
+                raise error_for(
+                    LoginError.ABORTED_BY_LOGOUT, "logout called during login"
+                ) from None
+            attempt.cancel()  # our caller was cancelled: give up the login, then propagate
+            self._transition(Trigger.REJECTED)
+            raise
+        except RtmError:
+            self._transition(Trigger.REJECTED)
+            raise
+        except TimeoutError as exc:
             self._transition(Trigger.TIMED_OUT)
             raise error_for(LoginError.TIMEOUT, "login timed out") from exc
         finally:
@@ -234,12 +242,14 @@ class RtmClient(EventEmitter):
             except RtmError:
                 conn.close()
                 raise
-            except (OSError, LinkLost, TimeoutError, Exception) as exc:
-                # The server is down, restarting or went away mid-login: try again in a bit.
+            except (OSError, LinkLost, TimeoutError, WSError, msgspec.ValidationError) as exc:
+                # The server is down, restarting, not an openrtm server, or went away
+                # mid-login: try again in a bit, until the deadline.
                 conn.close()
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
                 log.debug("login attempt failed: %s", exc)
+            except BaseException:
+                conn.close()
+                raise
             await asyncio.sleep(min(delay, max(0.0, deadline - loop.time())))
             delay = min(delay * 2, 1.0)
 
