@@ -10,7 +10,14 @@ This package's top level is the Python SDK (design §4)::
 """
 
 from openrtm._version import VERSION
+from openrtm.client.channel import RtmChannel
 from openrtm.client.client import RtmClient, create_instance
+from openrtm.client.messages import (
+    PeerMessageSendResult,
+    ReceivedMessageProperties,
+    RtmMessage,
+    SendMessageOptions,
+)
 from openrtm.errors import (
     RtmError,
     RtmInternalError,
@@ -42,10 +49,13 @@ __all__ = [
     "LocalInvitationFailureReason",
     "LocalInvitationState",
     "MessageType",
+    "PeerMessageSendResult",
     "PeerOnlineState",
     "PeerSubscriptionOption",
+    "ReceivedMessageProperties",
     "RemoteInvitationFailureReason",
     "RemoteInvitationState",
+    "RtmChannel",
     "RtmClient",
     "RtmError",
     "RtmInternalError",
@@ -53,9 +63,11 @@ __all__ = [
     "RtmInvalidStatusError",
     "RtmInvokeTooOftenError",
     "RtmLimitExceededError",
+    "RtmMessage",
     "RtmTimeoutError",
     "RtmUnauthenticatedError",
     "RtmUnavailableError",
     "RtmUnknownError",
+    "SendMessageOptions",
     "create_instance",
 ]

@@ -35,7 +35,18 @@ def test_unknown_fields_are_ignored() -> None:
 
 
 def test_every_request_type_is_registered_by_its_tag() -> None:
-    assert {"login": Login, "logout": Logout} == REQUEST_TYPES
+    assert REQUEST_TYPES["login"] is Login
+    assert REQUEST_TYPES["logout"] is Logout
+    assert set(REQUEST_TYPES) == {
+        "login",
+        "logout",
+        "peer_msg",
+        "ack",
+        "join",
+        "leave",
+        "channel_msg",
+        "get_members",
+    }
 
 
 @pytest.mark.parametrize(
@@ -85,3 +96,17 @@ def test_replies_round_trip_through_the_server_frame_decoder() -> None:
 
 def test_replies_omit_an_empty_result() -> None:
     assert encode(Reply(id=3)) == b'{"t":"reply","id":3}'
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"op":"login","id":1,"uid":"\xff\xfe"}',
+        b'{"op":"x","id":1,"k":"\xc3"}',
+        b"[" * 5000 + b"]" * 5000,
+        b'{"op":"login","id":1,"a":' + b"[" * 5000 + b"]" * 5000 + b"}",
+    ],
+)
+def test_invalid_utf8_and_deep_nesting_are_malformed_frames(data: bytes) -> None:
+    with pytest.raises(FrameError):
+        decode_request(data)

@@ -1,9 +1,14 @@
-"""What only the SQLite store promises: kill -9 safety, group commit, per-operation rollback."""
+"""What only the SQLite store promises: kill -9 safety, group commit, per-operation rollback.
+
+The schema and its migrations are tested in ``test_sqlite_migrations.py``.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
+import random
 import signal
 import sqlite3
 import sys
@@ -12,13 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from openrtm.store import SqliteStore, StoreError, UserEventRecord
-
-
-def timeout(units: float = 1.0) -> float:
-    """Seconds for ``units`` test time units; slow machines set OPENRTM_TEST_TIMEOUT_SCALE."""
-    return units * 5.0 * float(os.environ.get("OPENRTM_TEST_TIMEOUT_SCALE", "1.0"))
-
+from openrtm.store import INBOX_CAP, INBOX_TTL_MS, SqliteStore, StoreError, UserEventRecord
+from tests.store.conftest import timeout
 
 CHILD = textwrap.dedent(
     """
@@ -68,6 +68,77 @@ async def test_flushed_events_survive_kill_9(tmp_path: Path) -> None:
     assert events == [UserEventRecord(f"u{i}", "Login", i) for i in range(n)]
 
 
+INBOX_CHILD = textwrap.dedent(
+    """
+    import asyncio, sys
+    from openrtm.store import SqliteStore
+
+    async def main(path: str, n: int, late_senders: int) -> None:
+        store = SqliteStore(path)
+        await store.open()
+
+        async def late(s: int) -> None:  # goes on until killed, mid-batch or mid-commit
+            for j in range(10**9):
+                await store.inbox_put("app", f"late{s}-{j // 100}", "alice", f"m{j}", b"", j)
+
+        tasks = [asyncio.create_task(late(s)) for s in range(late_senders)]
+        for i in range(n):  # each put awaited: committed when it returns
+            await store.inbox_put("app", f"r{i % 2}", "alice", f"m{i}", b"p%d" % i, i)
+        print("put", flush=True)
+        await asyncio.gather(*tasks)
+
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+    """
+)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX only")
+async def test_awaited_inbox_puts_survive_kill_9(tmp_path: Path) -> None:
+    path = tmp_path / "openrtm.sqlite3"
+    n, late_senders = 300, 8
+    assert n // 2 <= INBOX_CAP  # nothing may be dropped here
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        INBOX_CHILD,
+        str(path),
+        str(n),
+        str(late_senders),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert child.stdout is not None
+        line = await asyncio.wait_for(child.stdout.readline(), timeout(4))
+        assert line == b"put\n"
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        await asyncio.wait_for(child.wait(), timeout())
+    assert child.returncode == -signal.SIGKILL
+
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        async with asyncio.timeout(timeout()):
+            for r in range(2):
+                entries = await store.inbox_peek("app", f"r{r}", now_ms=0)
+                assert [(e.mid, e.payload, e.ts) for e in entries] == [
+                    (f"m{i}", b"p%d" % i, i) for i in range(r, n, 2)
+                ]
+            # The senders still putting when the process died: what each had committed is a
+            # prefix of what it sent (a commit is all of a batch or none of it).
+            for s in range(late_senders):
+                sent: list[int] = []
+                for hundred in itertools.count():
+                    entries = await store.inbox_peek("app", f"late{s}-{hundred}", now_ms=0)
+                    sent += [e.ts for e in entries]
+                    if len(entries) < 100:
+                        break
+                assert sent == list(range(len(sent)))
+                assert sent  # it was running alongside the awaited puts
+    finally:
+        await store.close()
+
+
 async def test_group_commit_batches_many_operations_per_transaction(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "openrtm.sqlite3")
     await store.open()
@@ -82,6 +153,72 @@ async def test_group_commit_batches_many_operations_per_transaction(tmp_path: Pa
             assert 1 <= batches <= n // 20, batches
             taken = sum([len(await store.take_user_events(f"app{a}")) for a in range(4)])
             assert taken == n
+    finally:
+        await store.close()
+
+
+async def test_group_commit_batches_concurrent_inbox_puts(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "openrtm.sqlite3")
+    await store.open()
+    n, receivers = 500, 5
+    try:
+        async with asyncio.timeout(timeout(2)):
+            before = store.committed_batches
+            await asyncio.gather(
+                *(
+                    store.inbox_put("app", f"r{i % receivers}", "alice", f"m{i}", b"x", i)
+                    for i in range(n)
+                )
+            )
+            batches = store.committed_batches - before
+            assert 1 <= batches <= n // 10, batches
+            for r in range(receivers):
+                entries = await store.inbox_peek("app", f"r{r}", now_ms=0)
+                assert [e.mid for e in entries] == [f"m{i}" for i in range(r, n, receivers)]
+    finally:
+        await store.close()
+
+
+async def test_inbox_counters_match_the_rows_after_any_mix_of_operations(tmp_path: Path) -> None:
+    """The cap's counters are kept in step by put, ack and purge, and vanish at zero."""
+    path = tmp_path / "openrtm.sqlite3"
+    rng = random.Random(11)
+    now = 10 * INBOX_TTL_MS
+    keys = [(f"app{a}", f"r{r}") for a in range(3) for r in range(4)]
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        async with asyncio.timeout(timeout(4)):
+            puts = 0
+            for _ in range(30):
+                batch = []
+                for _ in range(100):
+                    app, receiver = rng.choice(keys)
+                    ts = now - rng.choice([0, INBOX_TTL_MS // 2, INBOX_TTL_MS + 1])
+                    batch.append(store.inbox_put(app, receiver, "s", "m", b"", ts))
+                    puts += 1
+                    if rng.random() < 0.05:
+                        store.inbox_ack(app, receiver, rng.randint(0, puts))
+                    if rng.random() < 0.01:
+                        store.purge_expired(now - rng.randint(0, INBOX_TTL_MS))
+                await asyncio.gather(*batch)
+            for app, receiver in keys[::2]:  # empty half the inboxes: their counters must go
+                store.inbox_ack(app, receiver, puts)
+            await store.flush()
+
+            conn = sqlite3.connect(path)
+            try:
+                counters = conn.execute(
+                    "SELECT app_id, receiver, n FROM inbox_counts ORDER BY 1, 2"
+                ).fetchall()
+                rows = conn.execute(
+                    "SELECT app_id, receiver, count(*) FROM inbox GROUP BY 1, 2 ORDER BY 1, 2"
+                ).fetchall()
+            finally:
+                conn.close()
+            assert counters == rows
+            assert all(0 < n <= INBOX_CAP for _, _, n in counters)
+            assert {(app, receiver) for app, receiver, _ in counters} == set(keys[1::2])
     finally:
         await store.close()
 
@@ -120,36 +257,6 @@ async def test_a_failing_operation_fails_only_itself(tmp_path: Path) -> None:
             ]
     finally:
         await store.close()
-
-
-async def test_the_database_is_wal_and_versioned(tmp_path: Path) -> None:
-    path = tmp_path / "deep" / "er" / "openrtm.sqlite3"  # missing parents are created
-    store = SqliteStore(path)
-    await store.open()
-    await store.close()
-    conn = sqlite3.connect(path)
-    try:
-        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert conn.execute("PRAGMA user_version").fetchone() == (1,)
-    finally:
-        conn.close()
-
-
-async def test_a_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:
-    path = tmp_path / "openrtm.sqlite3"
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA user_version = 999")
-    conn.close()
-    store = SqliteStore(path)
-    with pytest.raises(StoreError, match="newer"):
-        await store.open()
-    await store.close()
-    conn = sqlite3.connect(path)
-    try:
-        assert conn.execute("PRAGMA user_version").fetchone() == (999,)
-        assert conn.execute("SELECT name FROM sqlite_master").fetchall() == []
-    finally:
-        conn.close()
 
 
 async def test_an_unopenable_path_raises_store_error(tmp_path: Path) -> None:

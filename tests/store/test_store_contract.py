@@ -1,56 +1,27 @@
 """The behavioural contract of every :class:`~openrtm.store.base.Store` (design §2, §8).
 
-Written against the Protocol only; add an implementation to ``STORES`` and it must pass all of
-this unchanged. Spec §7.5: destructive reads, oldest first, 2 000 events kept per App ID.
+Written against the Protocol only; add an implementation to ``STORES`` (``conftest.py``) and it
+must pass all of this unchanged. This part: the lifecycle, and the REST events of spec §7.5
+(destructive reads, oldest first, 2 000 events kept per App ID). The inbox and the history
+archive have their own parts of the contract.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import pytest
 
 from openrtm.store import (
     EVENTS_KEPT_PER_APP,
     ChannelEventRecord,
-    SqliteStore,
+    HistoryRecord,
     Store,
     StoreError,
     UserEventRecord,
 )
-
-StoreFactory = Callable[[], Store]
-
-
-def timeout(units: float = 1.0) -> float:
-    """Seconds for ``units`` test time units; slow machines set OPENRTM_TEST_TIMEOUT_SCALE."""
-    return units * 5.0 * float(os.environ.get("OPENRTM_TEST_TIMEOUT_SCALE", "1.0"))
-
-
-def make_sqlite(tmp_path: Path) -> StoreFactory:
-    return lambda: SqliteStore(tmp_path / "data" / "openrtm.sqlite3")
-
-
-STORES = {"sqlite": make_sqlite}
-
-
-@pytest.fixture(params=sorted(STORES))
-def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
-    """Makes new instances over the same backing storage (to test reopening)."""
-    factory: StoreFactory = STORES[request.param](tmp_path)
-    return factory
-
-
-@pytest.fixture
-async def store(store_factory: StoreFactory) -> AsyncIterator[Store]:
-    instance = store_factory()
-    await instance.open()
-    yield instance
-    await instance.close()
+from tests.store.conftest import StoreFactory, timeout
 
 
 def user(i: int, type_: str = "Login") -> UserEventRecord:
@@ -240,6 +211,18 @@ async def test_a_closed_store_refuses_operations(store_factory: StoreFactory) ->
             await instance.take_user_events("app")
         with pytest.raises(StoreError):
             await instance.take_channel_events("app")
+        with pytest.raises(StoreError):
+            await instance.inbox_put("app", "bob", "alice", "m1", b"hi", 1)
+        with pytest.raises(StoreError):
+            await instance.inbox_peek("app", "bob", now_ms=1)
+        with pytest.raises(StoreError):
+            instance.inbox_ack("app", "bob", 1)
+        with pytest.raises(StoreError):
+            instance.purge_expired(1)
+        with pytest.raises(StoreError):
+            instance.record_history("app", HistoryRecord("alice", "bob", "user", "hi", 1))
+        with pytest.raises(StoreError):
+            await instance.history("app", 0, 2, limit=20)
         with pytest.raises(StoreError):
             await instance.flush()
         with pytest.raises(StoreError):

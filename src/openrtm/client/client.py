@@ -14,34 +14,66 @@ import contextlib
 import logging
 import os
 import random
+import secrets
+from collections import OrderedDict
 from collections.abc import Callable
+from enum import IntEnum
 from typing import Any
 
 import msgspec
 from picows import WSError
 
 from openrtm._version import VERSION
+from openrtm.client.channel import RtmChannel
 from openrtm.client.connection import Connection, LinkLost
 from openrtm.client.events import EventEmitter
+from openrtm.client.messages import (
+    PeerMessageSendResult,
+    ReceivedMessageProperties,
+    RtmMessage,
+    SendMessageOptions,
+    from_wire,
+    to_wire,
+)
 from openrtm.client.states import Trigger, next_state
 from openrtm.errors import RtmError, error_for
 from openrtm.protocol.codes import (
     CloseCode,
     ConnectionChangeReason,
     ConnectionState,
+    CreateChannelError,
     CreateInstanceError,
     LoginError,
     LogoutError,
+    PeerMessageError,
     close_policy,
 )
-from openrtm.protocol.limits import is_valid_app_id, is_valid_user_id
-from openrtm.protocol.messages import PROTOCOL_VERSION, Login, LoginResult, Logout, ServerFrame
+from openrtm.protocol.limits import is_valid_app_id, is_valid_channel_id, is_valid_user_id
+from openrtm.protocol.messages import (
+    PROTOCOL_VERSION,
+    Ack,
+    ChannelMessagePush,
+    Login,
+    LoginResult,
+    Logout,
+    MemberCountPush,
+    MemberJoinedPush,
+    MemberLeftPush,
+    PeerMessagePush,
+    PeerMessageResult,
+    Request,
+    SendPeerMessage,
+    ServerFrame,
+)
 
 __all__ = ["DEFAULT_SERVER", "RtmClient", "create_instance"]
 
 log = logging.getLogger("openrtm.client")
 
 DEFAULT_SERVER = "ws://127.0.0.1:8765/"
+
+# How many recent (sender, mid) pairs a client remembers to drop redelivered messages.
+_SEEN_MESSAGES = 4096
 
 # RtmConfig keys of the Web SDK (spec §1.1), in both spellings, plus openrtm's own timing keys.
 _CONFIG_KEYS = {
@@ -94,7 +126,8 @@ def _normalize_config(config: dict[str, Any] | None) -> dict[str, Any]:
 class RtmClient(EventEmitter):
     """A client of one App (spec §1.2); create it with :func:`create_instance`.
 
-    Events: ``ConnectionStateChanged(new_state, reason)`` (strings, spec §3.1).
+    Events: ``ConnectionStateChanged(new_state, reason)`` (strings, spec §3.1);
+    ``MessageFromPeer(message, peer_id, props)``.
     """
 
     def __init__(
@@ -114,7 +147,18 @@ class RtmClient(EventEmitter):
         self._attempt: asyncio.Task[tuple[Connection, LoginResult]] | None = None
         self._reconnect_task: asyncio.Task[None] | None = None
         self._last_login_at: float | None = None
-        self._push_handlers: dict[type[ServerFrame], Callable[[Any], None]] = {}
+        self._mid_prefix = secrets.token_hex(4) + "-"
+        self._last_mid = 0
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self.channels: dict[str, RtmChannel] = {}
+        """Joined (or joining) channels by id; the SDK's own bookkeeping."""
+        self._push_handlers: dict[type[ServerFrame], Callable[[Any], None]] = {
+            PeerMessagePush: self._on_peer_message,
+            ChannelMessagePush: self._on_channel_push,
+            MemberJoinedPush: self._on_channel_push,
+            MemberLeftPush: self._on_channel_push,
+            MemberCountPush: self._on_channel_push,
+        }
 
     @property
     def connection_state(self) -> str:
@@ -125,6 +169,11 @@ class RtmClient(EventEmitter):
     def uid(self) -> str | None:
         """The uid of the current or last login."""
         return self._uid
+
+    @property
+    def logged_in(self) -> bool:
+        """Whether the client is CONNECTED."""
+        return self._state is ConnectionState.CONNECTED
 
     # --- login / logout --------------------------------------------------------------------
 
@@ -187,6 +236,8 @@ class RtmClient(EventEmitter):
                 task.cancel()
         conn, self._conn = self._conn, None  # its close is ours now, not a kick
         self._session = None
+        for channel in list(self.channels.values()):
+            channel._forget()  # spec §3.2: logout leaves every channel
         if conn is not None and not conn.closed:
             # Logging out locally is what matters; the server drops us anyway.
             with contextlib.suppress(RtmError, LinkLost, TimeoutError):
@@ -196,6 +247,98 @@ class RtmClient(EventEmitter):
                 )
             conn.close(CloseCode.NORMAL)
         self._transition(Trigger.LOGOUT)
+
+    # --- messages and channels -------------------------------------------------------------
+
+    async def send_message_to_peer(
+        self,
+        message: RtmMessage | str | dict[str, Any],
+        peer_id: str,
+        options: SendMessageOptions | dict[str, Any] | None = None,
+    ) -> PeerMessageSendResult:
+        """Send a message to ``peer_id`` (spec §1.2 ``sendMessageToPeer``, §6.1).
+
+        Resolves with ``has_peer_received`` True once the peer's SDK acknowledged it, False
+        when the peer is offline (stored for it with ``enable_offline_messaging``).
+
+        Raises:
+            RtmInvalidStatusError: 102, not logged in.
+            RtmInvalidArgumentError: 6 invalid peer id; 7 not a valid message (32 KB).
+            RtmTimeoutError: 2, no answer in time.
+        """
+        if not self.logged_in:
+            raise error_for(PeerMessageError.USER_NOT_LOGGED_IN, "not logged in")
+        if not is_valid_user_id(peer_id):
+            raise error_for(PeerMessageError.INVALID_USERID, "invalid peer id")
+        wire = to_wire(message)
+        if isinstance(wire, str):
+            raise error_for(PeerMessageError.INVALID_MESSAGE, wire)
+        opts = SendMessageOptions.coerce(options)
+        result = await self.call(
+            SendPeerMessage,
+            PeerMessageError,
+            to=peer_id,
+            mid=self.next_mid(),
+            msg=wire,
+            offline=opts.enable_offline_messaging,
+            history=opts.enable_historical_messaging,
+        )
+        return PeerMessageSendResult(msgspec.convert(result, PeerMessageResult).received)
+
+    def create_channel(self, channel_id: str) -> RtmChannel:
+        """Create a channel object; joining is separate (spec §1.2 ``createChannel``).
+
+        Raises:
+            RtmInvalidArgumentError: 1, invalid channel id.
+        """
+        if not is_valid_channel_id(channel_id):
+            raise error_for(CreateChannelError.INVALID_ARGUMENT, "invalid channel id")
+        return RtmChannel(self, channel_id)
+
+    def next_mid(self) -> str:
+        """A message id unique to this client (receivers de-duplicate by it)."""
+        self._last_mid += 1
+        return f"{self._mid_prefix}{self._last_mid}"
+
+    async def call(self, kind: type[Request], errors: type[IntEnum], **fields: Any) -> Any:
+        """Send a request of ``kind`` and return its result; failures raise ``errors`` codes.
+
+        No answer within the request timeout, or a link lost meanwhile, raises the
+        operation's TIMEOUT code (FAILURE where it has none).
+        """
+        conn = self._conn
+        timeout_code = getattr(errors, "TIMEOUT", None) or errors["FAILURE"]
+        if conn is None or conn.closed:
+            raise error_for(timeout_code, "not connected")
+        request = kind(id=conn.next_id(), **fields)
+        try:
+            return await asyncio.wait_for(
+                conn.request(request, errors.__name__), self._config["request_timeout"]
+            )
+        except (TimeoutError, LinkLost) as exc:
+            raise error_for(timeout_code, "no answer from the server") from exc
+
+    def _on_peer_message(self, frame: PeerMessagePush) -> None:
+        key = (frame.sender, frame.mid)
+        if key not in self._seen:  # a redelivery (spec §6.5) is acked, not shown twice
+            self._seen[key] = None
+            if len(self._seen) > _SEEN_MESSAGES:
+                self._seen.popitem(last=False)
+            props = ReceivedMessageProperties(
+                server_received_ts=frame.ts, is_offline_message=frame.offline
+            )
+            self.emit("MessageFromPeer", from_wire(frame.msg), frame.sender, props)
+        conn = self._conn
+        if conn is not None:
+            # Only now may the sender hear ``has_peer_received`` (design §3).
+            conn.send(Ack(d=frame.d))
+
+    def _on_channel_push(
+        self, frame: ChannelMessagePush | MemberJoinedPush | MemberLeftPush | MemberCountPush
+    ) -> None:
+        channel = self.channels.get(frame.channel)
+        if channel is not None:
+            channel._on_push(frame)
 
     # --- internals -------------------------------------------------------------------------
 

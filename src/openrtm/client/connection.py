@@ -113,6 +113,11 @@ class Connection:
         self._ws.send(WSMsgType.TEXT, encode(request))
         return future
 
+    def send(self, frame: msgspec.Struct) -> None:
+        """Send a frame that gets no answer (an ack)."""
+        if self._ws is not None and not self.closed:
+            self._ws.send(WSMsgType.TEXT, encode(frame))
+
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection (no-op if already closed)."""
         if self._ws is not None and not self.closed:

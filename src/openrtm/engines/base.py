@@ -8,13 +8,22 @@ from its PUB/SUB reader; the node cannot tell them apart. One contract suite
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import msgspec
 
+from openrtm.protocol.messages import Message
+
 __all__ = [
     "Broker",
+    "ChannelEvent",
+    "ChannelMessageEvent",
     "EngineHandler",
+    "MemberJoined",
+    "MemberLeft",
+    "PeerDelivered",
+    "PeerMessageEvent",
     "Presence",
     "SessionClaimed",
     "UserEvent",
@@ -37,11 +46,62 @@ class SessionClaimed(UserEvent, tag="claimed"):
     session_id: str
 
 
+class PeerMessageEvent(UserEvent, tag="peer_msg"):
+    """A peer message on its way to its receiver (spec §6.1).
+
+    ``sender_session`` and ``request_id`` say where the receipt goes back to.
+    """
+
+    sender: str
+    sender_session: str
+    request_id: int
+    mid: str
+    msg: Message
+    ts: int
+
+
+class PeerDelivered(UserEvent, tag="delivered"):
+    """The receiver's SDK acknowledged request ``request_id`` of session ``session_id``."""
+
+    session_id: str
+    request_id: int
+
+
+class ChannelEvent(msgspec.Struct, tag_field="e", kw_only=True):
+    """Base of the events a broker routes to every node with members of one channel."""
+
+
+class ChannelMessageEvent(ChannelEvent, tag="channel_msg"):
+    """A channel message, for every member but its sender (spec §6.4)."""
+
+    sender: str
+    mid: str
+    msg: Message
+    ts: int
+
+
+class MemberJoined(ChannelEvent, tag="joined"):
+    """``uid`` joined; the channel now has ``count`` members (spec §6.8)."""
+
+    uid: str
+    count: int
+
+
+class MemberLeft(ChannelEvent, tag="left"):
+    """``uid`` left; the channel now has ``count`` members (spec §6.8)."""
+
+    uid: str
+    count: int
+
+
 class EngineHandler(Protocol):
     """What an engine calls back into; implemented by the Node."""
 
-    def on_user_event(self, app_id: str, uid: str, event: UserEvent) -> None:
-        """Deliver ``event`` to the local sessions of ``uid`` in App ``app_id``."""
+    def on_user_event(self, app_id: str, uid: str, event: UserEvent) -> bool:
+        """Deliver ``event`` to the local session of ``uid``; return whether there was one."""
+
+    def on_channel_event(self, app_id: str, channel: str, event: ChannelEvent) -> None:
+        """Deliver ``event`` to the local members of ``channel``."""
 
 
 class Broker(Protocol):
@@ -53,11 +113,21 @@ class Broker(Protocol):
     async def close(self) -> None:
         """Stop delivering events and release resources."""
 
-    def publish_user(self, app_id: str, uid: str, event: UserEvent) -> None:
-        """Route ``event`` to every node's handler for (``app_id``, ``uid``).
+    def publish_user(
+        self,
+        app_id: str,
+        uid: str,
+        event: UserEvent,
+        on_result: Callable[[bool], None] | None = None,
+    ) -> None:
+        """Route ``event`` to the handler of every node where (``app_id``, ``uid``) is.
 
-        Fire and forget: events to one user arrive in the order they were published.
+        No await: events to one user arrive in the order they were published. ``on_result``,
+        if given, is called once with whether some node had a session to hand it to.
         """
+
+    def publish_channel(self, app_id: str, channel: str, event: ChannelEvent) -> None:
+        """Route ``event`` to the handler of every node with members of ``channel``, in order."""
 
 
 class Presence(Protocol):
@@ -71,3 +141,12 @@ class Presence(Protocol):
 
     async def online(self, app_id: str, uids: list[str]) -> dict[str, bool]:
         """Return, for each of ``uids``, whether it has a live session."""
+
+    async def join_channel(self, app_id: str, channel: str, uid: str) -> int:
+        """Add ``uid`` to ``channel``; return the member count after."""
+
+    async def leave_channel(self, app_id: str, channel: str, uid: str) -> int:
+        """Remove ``uid`` from ``channel``; return the member count after."""
+
+    async def channel_members(self, app_id: str, channel: str, limit: int) -> list[str]:
+        """Return up to ``limit`` members of ``channel`` (a random subset when larger)."""

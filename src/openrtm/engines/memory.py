@@ -6,7 +6,10 @@ stack, which keeps the order of events and costs nothing but a method call.
 
 from __future__ import annotations
 
-from openrtm.engines.base import EngineHandler, UserEvent
+import random
+from collections.abc import Callable
+
+from openrtm.engines.base import ChannelEvent, EngineHandler, UserEvent
 
 __all__ = ["MemoryBroker", "MemoryPresence"]
 
@@ -23,9 +26,20 @@ class MemoryBroker:
     async def close(self) -> None:
         self._handler = None
 
-    def publish_user(self, app_id: str, uid: str, event: UserEvent) -> None:
+    def publish_user(
+        self,
+        app_id: str,
+        uid: str,
+        event: UserEvent,
+        on_result: Callable[[bool], None] | None = None,
+    ) -> None:
+        delivered = self._handler is not None and self._handler.on_user_event(app_id, uid, event)
+        if on_result is not None:
+            on_result(delivered)
+
+    def publish_channel(self, app_id: str, channel: str, event: ChannelEvent) -> None:
         if self._handler is not None:
-            self._handler.on_user_event(app_id, uid, event)
+            self._handler.on_channel_event(app_id, channel, event)
 
 
 class MemoryPresence:
@@ -33,6 +47,7 @@ class MemoryPresence:
 
     def __init__(self) -> None:
         self._sessions: dict[tuple[str, str], str] = {}
+        self._channels: dict[tuple[str, str], set[str]] = {}
 
     async def add_session(self, app_id: str, uid: str, session_id: str) -> None:
         self._sessions[app_id, uid] = session_id
@@ -43,3 +58,23 @@ class MemoryPresence:
 
     async def online(self, app_id: str, uids: list[str]) -> dict[str, bool]:
         return {uid: (app_id, uid) in self._sessions for uid in uids}
+
+    async def join_channel(self, app_id: str, channel: str, uid: str) -> int:
+        members = self._channels.setdefault((app_id, channel), set())
+        members.add(uid)
+        return len(members)
+
+    async def leave_channel(self, app_id: str, channel: str, uid: str) -> int:
+        members = self._channels.get((app_id, channel))
+        if members is None:
+            return 0
+        members.discard(uid)
+        if not members:
+            del self._channels[app_id, channel]
+        return len(members)
+
+    async def channel_members(self, app_id: str, channel: str, limit: int) -> list[str]:
+        members = self._channels.get((app_id, channel), set())
+        if len(members) <= limit:
+            return list(members)
+        return random.sample(sorted(members), limit)

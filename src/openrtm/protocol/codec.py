@@ -15,8 +15,8 @@ import msgspec
 from openrtm.protocol.codes import web_error_name
 from openrtm.protocol.messages import (
     ClientFrame,
+    ClientMessage,
     ErrorReply,
-    Request,
     ServerFrame,
     ServerFrameUnion,
 )
@@ -30,7 +30,7 @@ __all__ = [
     "error_reply",
 ]
 
-REQUEST_TYPES: dict[str, type[Request]] = {
+REQUEST_TYPES: dict[str, type[ClientMessage]] = {
     t.__struct_config__.tag: t for t in get_args(ClientFrame)
 }
 
@@ -57,7 +57,7 @@ class FrameError(Exception):
     """
 
     def __init__(
-        self, request_id: int | None, request_type: type[Request] | None, detail: str
+        self, request_id: int | None, request_type: type[ClientMessage] | None, detail: str
     ) -> None:
         super().__init__(request_id, request_type, detail)
         self.request_id = request_id
@@ -73,17 +73,25 @@ def encode(frame: msgspec.Struct) -> bytes:
     return _encoder.encode(frame)
 
 
-def decode_request(data: bytes | bytearray | memoryview) -> Request:
-    """Decode and validate one client frame.
+def decode_request(data: bytes | bytearray | memoryview) -> ClientMessage:
+    """Decode and validate one client frame (a request, or an ack).
 
     Raises:
         FrameError: the bytes are not a valid request; carries what could be recovered.
     """
     try:
-        request: Request = _request_decoder.decode(data)
-        return request
+        frame: ClientMessage = _request_decoder.decode(data)
+        return frame
     except msgspec.DecodeError as exc:
         raise _frame_error(data, exc) from exc
+    except _UNREADABLE as exc:
+        raise FrameError(None, None, _UNREADABLE_DETAIL) from exc
+
+
+# msgspec raises these, not DecodeError, for invalid UTF-8 inside a JSON string and for
+# nesting deeper than the interpreter's recursion limit.
+_UNREADABLE = (UnicodeDecodeError, RecursionError)
+_UNREADABLE_DETAIL = "malformed frame: invalid UTF-8 or nested too deep"
 
 
 def _frame_error(data: bytes | bytearray | memoryview, exc: msgspec.DecodeError) -> FrameError:
@@ -91,6 +99,8 @@ def _frame_error(data: bytes | bytearray | memoryview, exc: msgspec.DecodeError)
         envelope = _envelope_decoder.decode(data)
     except msgspec.DecodeError:
         return FrameError(None, None, "malformed frame: not a JSON object")
+    except _UNREADABLE:
+        return FrameError(None, None, _UNREADABLE_DETAIL)
     request_id = envelope.id if type(envelope.id) is int else None
     op = envelope.op
     if not isinstance(op, str):
@@ -100,7 +110,8 @@ def _frame_error(data: bytes | bytearray | memoryview, exc: msgspec.DecodeError)
         return FrameError(request_id, None, f"unknown operation {op[:64]!r}")
     # msgspec's messages name the field and the expected type ("Expected `str`, got `int` -
     # at `$.uid`"); they say nothing of the server's internals, so they may go to the client.
-    return FrameError(request_id, request_type, f"invalid {op} request: {exc}")
+    # Cut: msgspec quotes the offending value, which may be as large as the frame.
+    return FrameError(request_id, request_type, f"invalid {op} request: {str(exc)[:200]}")
 
 
 def error_reply(request_id: int | None, code: IntEnum, message: str) -> ErrorReply:

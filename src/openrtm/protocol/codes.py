@@ -421,6 +421,7 @@ class CloseCode(IntEnum):
 
     NORMAL = 1000  # after logout
     GOING_AWAY = 1001  # the server is shutting down
+    PROTOCOL_ERROR = 1002  # a WebSocket-level violation (RFC 6455), e.g. broken fragmentation
     MESSAGE_TOO_BIG = 1009  # a frame over the maximum frame size
     INTERNAL_ERROR = 1011  # a server fault; safe to retry
     SERVICE_RESTART = 1012  # the server is restarting
@@ -438,39 +439,31 @@ class ClosePolicy:
     """What an SDK does when its connection is closed with a given code.
 
     Attributes:
-        reconnect: retry with backoff (state RECONNECTING) instead of stopping.
-        state: the state to enter when not reconnecting (spec §3.2).
+        reconnect: retry with backoff (RECONNECTING) instead of stopping (ABORTED; the
+            client's transition table, spec §3.2, gives the state).
         reason: the ``ConnectionChangeReason`` reported with the new state.
     """
 
     reconnect: bool
-    state: ConnectionState
     reason: ConnectionChangeReason
 
 
-_RETRY = ClosePolicy(True, ConnectionState.RECONNECTING, ConnectionChangeReason.INTERRUPTED)
-_STOP = ClosePolicy(False, ConnectionState.ABORTED, ConnectionChangeReason.INTERRUPTED)
+_RETRY = ClosePolicy(True, ConnectionChangeReason.INTERRUPTED)
+_STOP = ClosePolicy(False, ConnectionChangeReason.INTERRUPTED)
 
-# Spec §3.2: kicks go to ABORTED with their own reason; server-side trouble is retried; anything
-# else ("unknown server kicks") is ABORTED/INTERRUPTED, as the Web SDK does.
+# Spec §3.2: kicks stop with their own reason; server-side trouble is retried; anything else
+# ("unknown server kicks") stops with INTERRUPTED, as the Web SDK does.
 CLOSE_POLICIES: dict[int, ClosePolicy] = {
-    CloseCode.NORMAL: ClosePolicy(
-        False, ConnectionState.DISCONNECTED, ConnectionChangeReason.LOGOUT
-    ),
+    CloseCode.NORMAL: ClosePolicy(False, ConnectionChangeReason.LOGOUT),
     CloseCode.GOING_AWAY: _RETRY,
+    CloseCode.PROTOCOL_ERROR: _STOP,
     CloseCode.MESSAGE_TOO_BIG: _STOP,
     CloseCode.INTERNAL_ERROR: _RETRY,
     CloseCode.SERVICE_RESTART: _RETRY,
     CloseCode.TRY_AGAIN_LATER: _RETRY,
-    CloseCode.REMOTE_LOGIN: ClosePolicy(
-        False, ConnectionState.ABORTED, ConnectionChangeReason.REMOTE_LOGIN
-    ),
-    CloseCode.TOKEN_EXPIRED: ClosePolicy(
-        False, ConnectionState.ABORTED, ConnectionChangeReason.TOKEN_EXPIRED
-    ),
-    CloseCode.BANNED: ClosePolicy(
-        False, ConnectionState.ABORTED, ConnectionChangeReason.BANNED_BY_SERVER
-    ),
+    CloseCode.REMOTE_LOGIN: ClosePolicy(False, ConnectionChangeReason.REMOTE_LOGIN),
+    CloseCode.TOKEN_EXPIRED: ClosePolicy(False, ConnectionChangeReason.TOKEN_EXPIRED),
+    CloseCode.BANNED: ClosePolicy(False, ConnectionChangeReason.BANNED_BY_SERVER),
     CloseCode.LOGIN_TIMEOUT: _RETRY,
     CloseCode.SLOW_CONSUMER: _RETRY,
     CloseCode.PROTOCOL_VIOLATION: _STOP,

@@ -7,6 +7,12 @@ sending so that a well-behaved app learns of a mistake without a round trip, wit
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+from openrtm.protocol.codes import MessageType
+
+if TYPE_CHECKING:
+    from openrtm.protocol.messages import Message
 
 __all__ = [
     "APP_ID_PATTERN",
@@ -27,6 +33,7 @@ __all__ = [
     "is_valid_app_id",
     "is_valid_channel_id",
     "is_valid_user_id",
+    "message_error",
     "raw_message_size",
     "text_size",
 ]
@@ -87,3 +94,25 @@ def text_size(text: str) -> int:
 def raw_message_size(raw: bytes, description: str) -> int:
     """Return the size a RAW message counts against 32 KB: bytes plus UTF-8 description."""
     return len(raw) + text_size(description)
+
+
+def message_error(msg: Message) -> str | None:
+    """Return why ``msg`` may not be sent, or None when it may (spec §1.6, §5.2).
+
+    TEXT: ``text`` of at most 32 KB UTF-8 and no raw payload. RAW: a raw payload whose bytes
+    plus the UTF-8 description are at most 32 KB, and no text. FILE and IMAGE are sent by the
+    media API (not in this protocol version).
+    """
+    if msg.type is MessageType.TEXT:
+        if msg.raw is not None or msg.description:
+            return "a TEXT message carries text only"
+        if text_size(msg.text) > MAX_MESSAGE_BYTES:
+            return "text over 32 KB"
+        return None
+    if msg.type is MessageType.RAW:
+        if msg.raw is None or msg.text:
+            return "a RAW message carries a raw payload and an optional description"
+        if raw_message_size(msg.raw, msg.description) > MAX_MESSAGE_BYTES:
+            return "raw payload and description over 32 KB"
+        return None
+    return f"{msg.type} messages are not supported yet"

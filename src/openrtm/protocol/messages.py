@@ -15,18 +15,43 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from openrtm.protocol.codes import LoginError, LogoutError
+from openrtm.protocol.codes import (
+    ChannelMessageError,
+    GetMembersError,
+    JoinChannelError,
+    LeaveChannelError,
+    LoginError,
+    LogoutError,
+    MessageType,
+    PeerMessageError,
+    ProtocolError,
+)
 
 __all__ = [
     "PROTOCOL_VERSION",
     "SUPPORTED_PROTOCOL_VERSIONS",
+    "Ack",
+    "ChannelMessagePush",
     "ClientFrame",
+    "ClientMessage",
     "ErrorReply",
+    "GetMembers",
+    "GetMembersResult",
+    "JoinChannel",
+    "LeaveChannel",
     "Login",
     "LoginResult",
     "Logout",
+    "MemberCountPush",
+    "MemberJoinedPush",
+    "MemberLeftPush",
+    "Message",
+    "PeerMessagePush",
+    "PeerMessageResult",
     "Reply",
     "Request",
+    "SendChannelMessage",
+    "SendPeerMessage",
     "ServerFrame",
 ]
 
@@ -34,19 +59,24 @@ PROTOCOL_VERSION = 1
 SUPPORTED_PROTOCOL_VERSIONS = frozenset({1})
 
 
-class Request(msgspec.Struct, tag_field="op", kw_only=True, omit_defaults=True):
-    """Base of every client request.
+class ClientMessage(msgspec.Struct, tag_field="op", kw_only=True, omit_defaults=True):
+    """Base of every client frame.
 
-    Class attributes tell the server how to refuse a request of this kind: ``errors`` is the
+    Class attributes tell the server how to refuse a frame of this kind: ``errors`` is the
     operation's error enum (spec §4), ``invalid_code`` the code for a frame whose fields do not
-    validate and ``not_logged_in_code`` the code when the session has not logged in.
+    validate and ``not_logged_in_code`` the code when the session has not logged in (None:
+    allowed, or silently ignored, before login).
     """
-
-    id: int
 
     errors: ClassVar[type[IntEnum]]
     invalid_code: ClassVar[IntEnum]
     not_logged_in_code: ClassVar[IntEnum | None]
+
+
+class Request(ClientMessage):
+    """Base of every client request: it carries an ``id`` and gets exactly one answer."""
+
+    id: int
 
 
 class Login(Request, tag="login"):
@@ -71,7 +101,101 @@ class Logout(Request, tag="logout"):
     not_logged_in_code = LogoutError.USER_NOT_LOGGED_IN
 
 
-ClientFrame = Login | Logout
+class Message(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A message body, peer or channel (spec §1.6).
+
+    TEXT carries ``text``; RAW carries ``raw`` (base64 in JSON) and an optional
+    ``description``. Limits are checked by :func:`openrtm.protocol.limits.message_error`.
+    """
+
+    type: MessageType = MessageType.TEXT
+    text: str = ""
+    raw: bytes | None = None
+    description: str = ""
+
+
+class SendPeerMessage(Request, tag="peer_msg"):
+    """Send ``msg`` to user ``to`` (spec §1.2 ``sendMessageToPeer``).
+
+    ``mid`` is the sender's id for the message, unique within its login; a retry reuses it so
+    that the receiver delivers the message once. ``offline`` stores it for an offline peer
+    (spec §6.2); ``history`` archives it for the REST history API (spec §6.3).
+    """
+
+    to: str
+    mid: str
+    msg: Message
+    offline: bool = False
+    history: bool = False
+
+    errors = PeerMessageError
+    invalid_code = PeerMessageError.INVALID_MESSAGE
+    not_logged_in_code = PeerMessageError.USER_NOT_LOGGED_IN
+
+
+class Ack(ClientMessage, tag="ack"):
+    """The receiving SDK acknowledges delivery ``d`` of a ``peer_msg`` push (no reply)."""
+
+    d: int
+
+    errors = ProtocolError
+    invalid_code = ProtocolError.INVALID_ARGUMENT
+    not_logged_in_code = None
+
+
+class JoinChannel(Request, tag="join"):
+    """Join ``channel`` (spec §1.4 ``join``)."""
+
+    channel: str
+
+    errors = JoinChannelError
+    invalid_code = JoinChannelError.INVALID_ARGUMENT
+    not_logged_in_code = JoinChannelError.USER_NOT_LOGGED_IN
+
+
+class LeaveChannel(Request, tag="leave"):
+    """Leave ``channel`` (spec §1.4 ``leave``)."""
+
+    channel: str
+
+    errors = LeaveChannelError
+    invalid_code = LeaveChannelError.FAILURE
+    not_logged_in_code = LeaveChannelError.USER_NOT_LOGGED_IN
+
+
+class SendChannelMessage(Request, tag="channel_msg"):
+    """Send ``msg`` to the other members of a joined ``channel`` (spec §1.4 ``sendMessage``)."""
+
+    channel: str
+    mid: str
+    msg: Message
+    history: bool = False
+
+    errors = ChannelMessageError
+    invalid_code = ChannelMessageError.INVALID_MESSAGE
+    not_logged_in_code = ChannelMessageError.USER_NOT_LOGGED_IN
+
+
+class GetMembers(Request, tag="get_members"):
+    """List the members of a joined ``channel`` (spec §1.4 ``getMembers``)."""
+
+    channel: str
+
+    errors = GetMembersError
+    invalid_code = GetMembersError.FAILURE
+    not_logged_in_code = GetMembersError.USER_NOT_LOGGED_IN
+
+
+ClientFrame = (
+    Login
+    | Logout
+    | SendPeerMessage
+    | Ack
+    | JoinChannel
+    | LeaveChannel
+    | SendChannelMessage
+    | GetMembers
+)
 
 
 class LoginResult(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -90,6 +214,24 @@ class LoginResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     server: str
     server_ts: int
     token_deadline: int | None = None
+
+
+class PeerMessageResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What ``peer_msg`` replies (spec §6.1).
+
+    Attributes:
+        received: the receiving SDK acknowledged the message (``hasPeerReceived``).
+        cached: the peer was offline and the message was stored for it (native code 4).
+    """
+
+    received: bool
+    cached: bool = False
+
+
+class GetMembersResult(msgspec.Struct, kw_only=True):
+    """What ``get_members`` replies: at most 512 member ids (spec §6.8)."""
+
+    members: list[str]
 
 
 class ServerFrame(msgspec.Struct, tag_field="t", kw_only=True, omit_defaults=True):
@@ -116,4 +258,58 @@ class ErrorReply(ServerFrame, tag="error"):
     message: str
 
 
-ServerFrameUnion = Reply | ErrorReply
+class PeerMessagePush(ServerFrame, tag="peer_msg"):
+    """A peer message for this user; acknowledge it with ``{"op": "ack", "d": d}``.
+
+    ``ts`` is ``serverReceivedTs`` (ms); ``offline`` marks a message stored while this user
+    was offline (spec §6.2); ``d`` numbers deliveries on this connection.
+    """
+
+    sender: str = msgspec.field(name="from")
+    mid: str
+    msg: Message
+    ts: int
+    d: int
+    offline: bool = False
+
+
+class ChannelMessagePush(ServerFrame, tag="channel_msg"):
+    """A message from another member of ``channel``."""
+
+    channel: str
+    sender: str = msgspec.field(name="from")
+    mid: str
+    msg: Message
+    ts: int
+
+
+class MemberJoinedPush(ServerFrame, tag="member_joined"):
+    """``uid`` joined ``channel`` (not sent above 512 members, spec §6.8)."""
+
+    channel: str
+    uid: str
+
+
+class MemberLeftPush(ServerFrame, tag="member_left"):
+    """``uid`` left ``channel`` (leave, logout, kick; not sent above 512 members)."""
+
+    channel: str
+    uid: str
+
+
+class MemberCountPush(ServerFrame, tag="member_count"):
+    """``channel`` has ``count`` members (after joining, then on change, coalesced)."""
+
+    channel: str
+    count: int
+
+
+ServerFrameUnion = (
+    Reply
+    | ErrorReply
+    | PeerMessagePush
+    | ChannelMessagePush
+    | MemberJoinedPush
+    | MemberLeftPush
+    | MemberCountPush
+)

@@ -75,6 +75,13 @@ class ServerConfig:
         shutdown_timeout: seconds a graceful stop waits for clients to take their close frames.
         timer_resolution: granularity of the shared timer facility, in seconds.
         max_frame_bytes: the largest WebSocket frame accepted from a client.
+        max_write_buffer_bytes: a client whose unsent frames exceed this is disconnected as a
+            slow consumer (design §6).
+        peer_ack_timeout: seconds a peer message waits for the receiver's ack before the
+            sender hears ``received: false`` (below the SDK's 10 s request timeout).
+        member_count_interval: least seconds between ``member_count`` pushes (spec §6.8).
+        member_count_interval_large: the same above 512 members.
+        inbox_purge_interval: seconds between sweeps of expired offline messages.
     """
 
     host: str = "127.0.0.1"
@@ -85,6 +92,11 @@ class ServerConfig:
     shutdown_timeout: float = 5.0
     timer_resolution: float = 0.05
     max_frame_bytes: int = MAX_FRAME_BYTES
+    max_write_buffer_bytes: int = 1024 * 1024
+    peer_ack_timeout: float = 5.0
+    member_count_interval: float = 1.0
+    member_count_interval_large: float = 3.0
+    inbox_purge_interval: float = 3600.0
 
     @property
     def dev_mode(self) -> bool:

@@ -4,6 +4,12 @@ The gateway knows frames and sockets, nothing of the protocol: text frames go to
 :meth:`Session.on_frame`, and a Session writes back through :class:`PicowsTransport`.
 Fragmented messages are reassembled up to the maximum frame size; a larger frame or message
 is closed with 1009 (MESSAGE_TOO_BIG).
+
+Every connection's outgoing buffer is bounded (design §6): the socket's write-buffer high-water
+mark is set to ``max_write_buffer_bytes``, and when asyncio reports it crossed (the client is
+not reading), the session ends as a slow consumer and the socket is aborted at once; waiting
+for a buffer that never drains would hold the memory we mean to free. The 4005 close frame is
+sent first, but a client that does not read will rarely see it.
 """
 
 from __future__ import annotations
@@ -50,16 +56,31 @@ class PicowsTransport:
 class _Connection(WSListener):
     """picows' listener for one connection."""
 
-    __slots__ = ("_fragments", "_max_bytes", "_node", "_session")
+    __slots__ = ("_fragments", "_max_buffer", "_max_bytes", "_node", "_session", "_ws")
 
-    def __init__(self, node: Node, max_bytes: int) -> None:
+    def __init__(self, node: Node, max_bytes: int, max_buffer: int) -> None:
         self._node = node
         self._max_bytes = max_bytes
+        self._max_buffer = max_buffer
         self._session: Session | None = None
+        self._ws: WSTransport | None = None
         self._fragments: bytearray | None = None
 
     def on_ws_connected(self, transport: WSTransport) -> None:
+        self._ws = transport
+        transport.underlying_transport.set_write_buffer_limits(high=self._max_buffer)
         self._session = self._node.connect(PicowsTransport(transport))
+
+    def pause_writing(self) -> None:
+        session, ws = self._session, self._ws
+        if session is None or ws is None:
+            return
+        log.info("closing a slow consumer: %r", session)
+        session.close(CloseCode.SLOW_CONSUMER, "slow consumer")
+        ws.disconnect(graceful=False)
+
+    def resume_writing(self) -> None:
+        pass
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         session = self._session
@@ -67,6 +88,10 @@ class _Connection(WSListener):
             return
         msg_type = frame.msg_type
         if msg_type == WSMsgType.TEXT:
+            if self._fragments is not None:
+                # RFC 6455 §5.4: a new message may not start inside a fragmented one.
+                session.close(CloseCode.PROTOCOL_ERROR, "new message inside a fragmented one")
+                return
             if frame.fin:
                 session.on_frame(frame.get_payload_as_memoryview())
             else:
@@ -115,18 +140,18 @@ class Gateway:
 
     async def start(self) -> None:
         """Bind and start accepting connections."""
-        node, max_bytes = self._node, self._config.max_frame_bytes
+        node, config = self._node, self._config
 
         def listener_factory(request: WSUpgradeRequest) -> WSListener | None:
             if request.path.split(b"?", 1)[0] != b"/":
                 return None  # picows answers 404
-            return _Connection(node, max_bytes)
+            return _Connection(node, config.max_frame_bytes, config.max_write_buffer_bytes)
 
         self._server = await ws_create_server(
             listener_factory,
-            self._config.host,
-            self._config.port,
-            max_frame_size=max_bytes,
+            config.host,
+            config.port,
+            max_frame_size=config.max_frame_bytes,
             websocket_handshake_timeout=5,
             logger_name="openrtm.picows",
         )

@@ -1,7 +1,7 @@
-"""The node's only local registry: who is connected here (design §2).
+"""The node's only local registry: who is connected here, and in which channels (design §2).
 
-Sessions are keyed by (App ID, uid), so nothing ever crosses App IDs. Channels (App ID,
-channel) → local members join this module when channels arrive.
+Sessions are keyed by (App ID, uid) and channels by (App ID, channel), so nothing ever crosses
+App IDs. A channel here holds only this node's members; the engine's Presence knows them all.
 """
 
 from __future__ import annotations
@@ -10,16 +10,37 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from openrtm.server.session import Session
+    from openrtm.server.timers import Timer
 
-__all__ = ["Hub"]
+__all__ = ["Hub", "LocalChannel"]
+
+
+class LocalChannel:
+    """This node's members of one channel, and the state of its coalesced count pushes.
+
+    Attributes:
+        members: local member sessions by uid.
+        count: the channel's member count across all nodes, as last heard from the engine.
+        count_timer: the pending coalesced ``member_count`` push, if one is scheduled.
+        count_pushed_at: loop time of the last ``member_count`` push.
+    """
+
+    __slots__ = ("count", "count_pushed_at", "count_timer", "members")
+
+    def __init__(self) -> None:
+        self.members: dict[str, Session] = {}
+        self.count = 0
+        self.count_timer: Timer | None = None
+        self.count_pushed_at = float("-inf")
 
 
 class Hub:
-    """Connections of this node, and the logged-in sessions among them."""
+    """Connections of this node, its logged-in sessions and its channels."""
 
     def __init__(self) -> None:
         self.connections: set[Session] = set()
         self._users: dict[tuple[str, str], Session] = {}
+        self._channels: dict[tuple[str, str], LocalChannel] = {}
 
     def __len__(self) -> int:
         return len(self._users)
@@ -40,3 +61,27 @@ class Hub:
         key = (session.app_id, session.uid)
         if self._users.get(key) is session:
             del self._users[key]
+
+    def channel(self, app_id: str, channel: str) -> LocalChannel | None:
+        """Return this node's state of ``channel``, if it has local members."""
+        return self._channels.get((app_id, channel))
+
+    def add_member(self, session: Session, channel: str) -> LocalChannel:
+        """Make ``session`` a local member of ``channel``."""
+        local = self._channels.get((session.app_id, channel))
+        if local is None:
+            local = self._channels[session.app_id, channel] = LocalChannel()
+        local.members[session.uid] = session
+        return local
+
+    def remove_member(self, session: Session, channel: str) -> None:
+        """Remove ``session`` from ``channel``; forget the channel when no local member is left."""
+        key = (session.app_id, channel)
+        local = self._channels.get(key)
+        if local is None or local.members.get(session.uid) is not session:
+            return
+        del local.members[session.uid]
+        if not local.members:
+            if local.count_timer is not None:
+                local.count_timer.cancel()
+            del self._channels[key]

@@ -14,15 +14,25 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from openrtm.engines.base import Broker, Presence, SessionClaimed, UserEvent
+from openrtm.engines.base import (
+    Broker,
+    ChannelEvent,
+    PeerDelivered,
+    PeerMessageEvent,
+    Presence,
+    SessionClaimed,
+    UserEvent,
+)
 from openrtm.engines.memory import MemoryBroker, MemoryPresence
 from openrtm.protocol.codec import REQUEST_TYPES
 from openrtm.protocol.codes import CloseCode
-from openrtm.protocol.messages import Request
+from openrtm.protocol.messages import ClientMessage
 from openrtm.server.auth import Authenticator
 from openrtm.server.config import ServerConfig
 from openrtm.server.hub import Hub
+from openrtm.server.services.channels import ChannelService
 from openrtm.server.services.login import LoginService
+from openrtm.server.services.peers import PeerService
 from openrtm.server.session import Session, SessionEvent, Transport
 from openrtm.server.timers import Timers
 from openrtm.store.base import Store, UserEventRecord
@@ -68,7 +78,13 @@ class Node:
         self._tasks: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
         self.login = LoginService(self)
-        self.handlers: dict[type[Request], Handler] = {**self.login.handlers()}
+        self.peers = PeerService(self)
+        self.channels = ChannelService(self)
+        self.handlers: dict[type[ClientMessage], Handler] = {
+            **self.login.handlers(),
+            **self.peers.handlers(),
+            **self.channels.handlers(),
+        }
         missing = set(REQUEST_TYPES.values()) - set(self.handlers)
         if missing:
             # Every operation of the protocol must have exactly one owner.
@@ -86,6 +102,12 @@ class Node:
         self._timers = Timers(asyncio.get_running_loop(), self.config.timer_resolution)
         await self.store.open()
         await self.broker.start(self)
+        self._purge_inbox()
+
+    def _purge_inbox(self) -> None:
+        # Spec §6.2: stored messages live 7 days; reads skip older ones, this reclaims them.
+        self.store.purge_expired(now_ms())
+        self.timers.call_later(self.config.inbox_purge_interval, self._purge_inbox)
 
     async def stop(self) -> None:
         """Close every connection with GOING_AWAY, then the engine and the store.
@@ -138,6 +160,8 @@ class Node:
             session.login_timer.cancel()
             session.login_timer = None
         if was_logged_in:
+            for channel in list(session.channels):
+                self.channels.remove(session, channel)
             self.hub.remove_user(session)
             self.store.record_user_event(
                 session.app_id, UserEventRecord(uid=session.uid, type="Logout", ms=now_ms())
@@ -159,11 +183,21 @@ class Node:
 
     # --- engine handler ----------------------------------------------------------------------
 
-    def on_user_event(self, app_id: str, uid: str, event: UserEvent) -> None:
-        """Deliver an engine event to the local session of (``app_id``, ``uid``)."""
+    def on_user_event(self, app_id: str, uid: str, event: UserEvent) -> bool:
+        """Deliver an engine event to the local session of (``app_id``, ``uid``), if any."""
         session = self.hub.user(app_id, uid)
-        if session is None:
-            return
-        if isinstance(event, SessionClaimed) and session.session_id != event.session_id:
+        if session is None or not session.logged_in:
+            return False
+        if isinstance(event, PeerMessageEvent):
+            self.peers.push(session, event)
+        elif isinstance(event, PeerDelivered):
+            if session.session_id == event.session_id:
+                self.peers.delivered(session, event.request_id)
+        elif isinstance(event, SessionClaimed) and session.session_id != event.session_id:
             # Spec §6.11: the older session is kicked (ABORTED, REMOTE_LOGIN).
             session.close(CloseCode.REMOTE_LOGIN, "logged in from another connection")
+        return True
+
+    def on_channel_event(self, app_id: str, channel: str, event: ChannelEvent) -> None:
+        """Deliver an engine event to this node's members of ``channel``."""
+        self.channels.on_event(app_id, channel, event)

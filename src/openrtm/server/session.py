@@ -18,6 +18,8 @@ from openrtm.protocol.codes import CloseCode, ProtocolError
 from openrtm.protocol.messages import Reply
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from openrtm.server.node import Node
     from openrtm.server.timers import Timer
 
@@ -72,10 +74,17 @@ class Session:
         uid: the user id, once logging in.
         session_id: the login session's id, once logged in.
         token_deadline: Unix seconds when the login token expires, if it does.
+        channels: joined (or joining) channels, with the member count last pushed for each.
+        inflight: peer-message deliveries awaiting the client's ack, by delivery number.
+        held: peer-message pushes held back while stored offline messages are replayed first.
     """
 
     __slots__ = (
         "app_id",
+        "channels",
+        "held",
+        "inflight",
+        "last_delivery",
         "login_timer",
         "node",
         "session_id",
@@ -94,6 +103,10 @@ class Session:
         self.session_id = ""
         self.token_deadline: int | None = None
         self.login_timer: Timer | None = None
+        self.channels: dict[str, int] = {}
+        self.inflight: dict[int, object] = {}
+        self.last_delivery = 0
+        self.held: list[bytes] | None = None
 
     def __repr__(self) -> str:
         return f"<Session {self.state.value} app={self.app_id} uid={self.uid!r}>"
@@ -128,8 +141,9 @@ class Session:
             )
             self.refuse(exc.request_id, code, exc.detail)
             return
-        if request.not_logged_in_code is not None and self.state is not SessionState.LOGGED_IN:
-            self.refuse(request.id, request.not_logged_in_code, "not logged in")
+        gate = request.not_logged_in_code
+        if gate is not None and self.state is not SessionState.LOGGED_IN:
+            self.refuse(getattr(request, "id", None), gate, "not logged in")
             return
         self.node.handlers[type(request)](self, request)
 
@@ -147,6 +161,25 @@ class Session:
         """Encode and write one frame."""
         if self.state is not SessionState.CLOSED:
             self.transport.write(encode(frame))
+
+    def write(self, data: bytes) -> None:
+        """Write one already encoded frame (a fan-out encodes once for every member)."""
+        if self.state is not SessionState.CLOSED:
+            self.transport.write(data)
+
+    def deliver(self, entry: object, frame_for: Callable[[int], msgspec.Struct]) -> None:
+        """Push a peer message that the client must ack; ``entry`` is what its ack settles.
+
+        ``frame_for`` builds the push from the delivery number. While stored offline messages
+        are being replayed, live ones are held so that the client sees them in order.
+        """
+        self.last_delivery += 1
+        self.inflight[self.last_delivery] = entry
+        data = encode(frame_for(self.last_delivery))
+        if self.held is not None:
+            self.held.append(data)
+        else:
+            self.write(data)
 
     def reply(self, request_id: int, result: Any = None) -> None:
         """Answer request ``request_id`` with success and an optional result."""

@@ -92,6 +92,10 @@ class Timers:
     def __len__(self) -> int:
         return len(self._queue)
 
+    def now(self) -> float:
+        """The loop's clock, the one deadlines are measured on."""
+        return self._loop.time()
+
     def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
         """Run ``callback`` after ``delay`` seconds; returns a cancellable :class:`Timer`."""
         timer = self._queue.push(self._loop.time() + delay, callback)

@@ -4,9 +4,15 @@ The Node is written against :class:`Store` only. A single node uses
 :class:`~openrtm.store.sqlite.SqliteStore`; a cluster will use a Redis store. One contract suite
 (``tests/store/test_store_contract.py``) runs against every implementation.
 
-Today the store keeps the REST user and channel events of spec §7.5: a destructive-read ring of
-at most :data:`EVENTS_KEPT_PER_APP` events per App ID and kind, oldest dropped. Every method is
-keyed by App ID; nothing ever crosses App IDs.
+The store keeps:
+
+- the REST user and channel events of spec §7.5: a destructive-read ring of at most
+  :data:`EVENTS_KEPT_PER_APP` events per App ID and kind, oldest dropped;
+- the offline-message inbox of spec §6.2: at most :data:`INBOX_CAP` entries per receiver, kept
+  at most :data:`INBOX_TTL_MS`, oldest dropped; read by peek, deleted by ack once delivered;
+- the message history of spec §6.3, an append-only archive for the REST history API (§7.4).
+
+Every method is keyed by App ID; nothing ever crosses App IDs.
 """
 
 from __future__ import annotations
@@ -18,8 +24,13 @@ import msgspec
 __all__ = [
     "EVENTS_KEPT_PER_APP",
     "EVENTS_PER_TAKE",
+    "INBOX_CAP",
+    "INBOX_TTL_MS",
     "ChannelEventRecord",
     "ChannelEventType",
+    "HistoryDestinationKind",
+    "HistoryRecord",
+    "InboxEntry",
     "Store",
     "StoreError",
     "UserEventRecord",
@@ -32,8 +43,15 @@ EVENTS_KEPT_PER_APP = 2_000
 EVENTS_PER_TAKE = 1_000
 """Spec §7.5: one REST call returns at most 1 000 events."""
 
+INBOX_CAP = 200
+"""Spec §6.2: the server keeps at most 200 offline messages per receiver, oldest dropped."""
+
+INBOX_TTL_MS = 7 * 24 * 3600 * 1000
+"""Spec §6.2: an offline message is kept at most 7 days (in milliseconds)."""
+
 UserEventType = Literal["Login", "Logout"]
 ChannelEventType = Literal["Join", "Leave"]
+HistoryDestinationKind = Literal["user", "channel"]
 
 
 class UserEventRecord(msgspec.Struct, frozen=True):
@@ -66,6 +84,43 @@ class ChannelEventRecord(msgspec.Struct, frozen=True):
     ms: int
 
 
+class InboxEntry(msgspec.Struct, frozen=True):
+    """An offline peer message waiting for its receiver to log in (spec §6.2).
+
+    Attributes:
+        seq: assigned by the store, increasing across the whole store and never reused: the
+            order of the receiver's entries (send order) and the handle to acknowledge them by.
+        sender: the sender's user id.
+        mid: the sender's message id; the receiver de-duplicates by it.
+        payload: the encoded message body, opaque to the store.
+        ts: the server-received timestamp, in milliseconds since the epoch.
+    """
+
+    seq: int
+    sender: str
+    mid: str
+    payload: bytes
+    ts: int
+
+
+class HistoryRecord(msgspec.Struct, frozen=True):
+    """An archived text message (spec §6.3), as the REST history API returns it (spec §7.4).
+
+    Attributes:
+        src: the sender's user id.
+        dst: the receiver's user id or the channel id.
+        dst_kind: ``"user"`` for a peer message, ``"channel"`` for a channel message.
+        payload: the message text (only text messages are archived).
+        ts: the server-received timestamp, in milliseconds since the epoch.
+    """
+
+    src: str
+    dst: str
+    dst_kind: HistoryDestinationKind
+    payload: str
+    ts: int
+
+
 class StoreError(Exception):
     """The store could not do what was asked: it is closed, or the database failed.
 
@@ -88,6 +143,8 @@ class Store(Protocol):
 
     Methods are called from the event loop that called :meth:`open`. Every method but
     :meth:`open` and :meth:`close` raises :class:`StoreError` when the store is not open.
+    Operations take effect in the order they are called: a read sees every write, awaited or
+    fire-and-forget, called before it.
     """
 
     async def open(self) -> None:
@@ -126,6 +183,63 @@ class Store(Protocol):
         self, app_id: str, limit: int = EVENTS_PER_TAKE
     ) -> list[ChannelEventRecord]:
         """Remove and return the oldest ``limit`` channel events of ``app_id``, oldest first."""
+
+    async def inbox_put(
+        self, app_id: str, receiver: str, sender: str, mid: str, payload: bytes, ts: int
+    ) -> None:
+        """Store an offline message for ``receiver``; durable when this returns.
+
+        The server answers the sender (``CACHED_BY_SERVER``) only after this returns. Keeps at
+        most :data:`INBOX_CAP` entries per receiver, dropping the oldest. If the awaiting task
+        is cancelled, the entry may or may not have been stored.
+
+        Args:
+            app_id: the App ID of both users.
+            receiver: the receiver's user id.
+            sender: the sender's user id.
+            mid: the sender's message id.
+            payload: the encoded message body.
+            ts: the server-received timestamp, in milliseconds since the epoch.
+        """
+
+    async def inbox_peek(
+        self, app_id: str, receiver: str, now_ms: int, limit: int = INBOX_CAP
+    ) -> list[InboxEntry]:
+        """Return the receiver's oldest ``limit`` entries not yet expired, oldest first.
+
+        Not destructive: entries stay until :meth:`inbox_ack` (or expiry). An entry is expired
+        when its ``ts`` is before ``now_ms - INBOX_TTL_MS``.
+
+        Raises:
+            ValueError: ``limit`` is less than 1.
+        """
+
+    def inbox_ack(self, app_id: str, receiver: str, up_to_seq: int) -> None:
+        """Enqueue, without waiting, the deletion of the receiver's entries up to ``up_to_seq``.
+
+        Called once the entries peeked are delivered: those with ``seq <= up_to_seq``.
+        """
+
+    def purge_expired(self, now_ms: int) -> None:
+        """Enqueue, without waiting, the deletion of every expired entry, in every app.
+
+        The server calls it from its sweeper timer; :meth:`inbox_peek` never returns expired
+        entries, so how often it runs bounds only the disk space they take.
+        """
+
+    def record_history(self, app_id: str, record: HistoryRecord) -> None:
+        """Enqueue a message for the history archive without waiting (spec §6.3)."""
+
+    async def history(
+        self, app_id: str, start_ms: int, end_ms: int, limit: int
+    ) -> list[HistoryRecord]:
+        """Return the app's first ``limit`` archived messages with ``start_ms <= ts < end_ms``.
+
+        Oldest first; messages with the same ``ts`` come in the order they were recorded.
+
+        Raises:
+            ValueError: ``limit`` is less than 1.
+        """
 
     async def flush(self) -> None:
         """Return once everything enqueued before the call is committed (or has failed)."""

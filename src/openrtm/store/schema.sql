@@ -1,7 +1,7 @@
 -- The SQLite schema of openrtm, as a list of migrations.
 --
 -- Each section starts with a line "-- version N" and upgrades a database at version N - 1 to
--- version N. SqliteStore.open() runs, in order and each in its own transaction, the sections
+-- version N. SqliteStore.open() runs, in order and all in one transaction, the sections
 -- above the database's PRAGMA user_version, then sets user_version to N. Never edit a released
 -- section: append a new one.
 
@@ -37,3 +37,48 @@ CREATE TABLE event_counts (
     n INTEGER NOT NULL,
     PRIMARY KEY (kind, app_id)
 ) WITHOUT ROWID;
+
+-- version 2
+-- Offline messages (spec §6.2): at most 200 per receiver, kept at most 7 days, oldest dropped.
+--
+-- seq is the ack handle: the server peeks, delivers, then deletes "everything of this receiver
+-- up to seq". AUTOINCREMENT keeps a seq from ever being given out twice, even after every row
+-- has been deleted (a plain rowid would start again at max(seq) + 1), so a late ack can never
+-- delete a message stored after the peek it answers.
+CREATE TABLE inbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_id TEXT NOT NULL,
+    receiver TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    mid TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    ts INTEGER NOT NULL
+);
+-- A receiver's entries in send order: peek, ack and the cap read only their own receiver.
+CREATE INDEX inbox_receiver_seq ON inbox (app_id, receiver, seq);
+-- The sweeper's purge of everything older than 7 days, across all apps.
+CREATE INDEX inbox_ts ON inbox (ts);
+
+-- How many entries each (App ID, receiver) holds, kept in step by every put, ack and purge in
+-- the same transaction, so that the cap is enforced on insert without counting rows. A row is
+-- deleted when its count reaches 0: receivers with an empty inbox cost nothing.
+CREATE TABLE inbox_counts (
+    app_id TEXT NOT NULL,
+    receiver TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (app_id, receiver)
+) WITHOUT ROWID;
+
+-- Archived text messages (spec §6.3), read by the REST history API (spec §7.4). Retention is
+-- unconfirmed in the spec: nothing is dropped yet.
+CREATE TABLE history (
+    seq INTEGER PRIMARY KEY,
+    app_id TEXT NOT NULL,
+    src TEXT NOT NULL,
+    dst TEXT NOT NULL,
+    dst_kind TEXT NOT NULL CHECK (dst_kind IN ('user', 'channel')),
+    payload TEXT NOT NULL,
+    ts INTEGER NOT NULL
+);
+-- (app_id, ts, then the implicit rowid): a time window in archive order, with no sort.
+CREATE INDEX history_app_ts ON history (app_id, ts);

@@ -1,119 +1,27 @@
 """The single-node store: SQLite, owned by one writer thread, with group commit (design §1, §2).
 
-Every operation, reads included, is a small callable ``fn(conn) -> result`` put on a
-:class:`queue.SimpleQueue`. The writer thread blocks for one item, drains whatever else is
-queued (at most :data:`_MAX_BATCH`), and runs the whole batch in ONE transaction: one WAL append
-(and, at ``synchronous=FULL``, one fsync) for many operations. Each operation runs inside its own
-SAVEPOINT, so one that fails fails only its own future. After COMMIT the thread resolves every
-future of the batch with a single :meth:`~asyncio.AbstractEventLoop.call_soon_threadsafe`.
-
-Why a thread and not ``asyncio.to_thread`` per call: the connection is touched by one thread
-only (no locks, no ``check_same_thread=False``), and a burst of logins costs one commit, not one
-thread hop and one commit each.
+:class:`SqliteStore` is the :class:`~openrtm.store.base.Store` of a single node. It is thin on
+purpose: the writer (:mod:`openrtm.store.sqlite_writer`) owns the thread, the queue, the batching,
+the migrations and the lifecycle; each domain's SQL is a module of plain functions of a
+connection (:mod:`~openrtm.store.sqlite_events`, :mod:`~openrtm.store.sqlite_inbox`,
+:mod:`~openrtm.store.sqlite_history`). A method here only picks how its operation runs: awaited
+until committed (``_submit``) or fire and forget (``_enqueue``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import importlib.resources
-import logging
-import os
-import queue
-import re
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any, Final, NamedTuple, TypeVar
-
+from openrtm.store import sqlite_events, sqlite_history, sqlite_inbox
 from openrtm.store.base import (
-    EVENTS_KEPT_PER_APP,
     EVENTS_PER_TAKE,
+    INBOX_CAP,
     ChannelEventRecord,
-    StoreError,
+    HistoryRecord,
+    InboxEntry,
     UserEventRecord,
 )
+from openrtm.store.sqlite_writer import SqliteWriter
 
 __all__ = ["SqliteStore"]
-
-logger = logging.getLogger("openrtm.store")
-
-T = TypeVar("T")
-_Op = Callable[[sqlite3.Connection], Any]
-# (future or None, exception or None, result): what the loop does with one finished operation.
-_Outcome = tuple["asyncio.Future[Any]", BaseException | None, Any]
-
-_MAX_BATCH: Final = 512
-"""Bounds one transaction: enough to amortize the commit, small enough to keep latency low."""
-
-_BUSY_TIMEOUT_S: Final = 5.0
-"""Only an outside reader (the sqlite3 shell, a backup) can hold a lock; wait for it a while."""
-
-_VERSION_LINE = re.compile(r"^-- version (\d+)[ \t]*$", re.MULTILINE)
-
-
-# An operation and its future (None: fire and forget), or, alone, the future close() awaits:
-# the sentinel that ends the writer once everything queued before it is committed.
-_Item = tuple[_Op, "asyncio.Future[Any] | None"] | asyncio.Future[None]
-
-
-class _EventTable(NamedTuple):
-    """The statements of one event kind (spec §7.5), built once from trusted names."""
-
-    kind: str
-    insert: str
-    select: str
-    delete_through: str
-    drop_oldest: str
-
-
-def _event_table(kind: str, table: str, columns: str) -> _EventTable:
-    marks = ", ".join("?" for _ in columns.split(","))
-    return _EventTable(
-        kind=kind,
-        insert=f"INSERT INTO {table} (app_id, {columns}) VALUES (?, {marks})",
-        select=f"SELECT seq, {columns} FROM {table} WHERE app_id = ? ORDER BY seq LIMIT ?",
-        # The rows taken are exactly the app's rows up to the last seq returned.
-        delete_through=f"DELETE FROM {table} WHERE app_id = ? AND seq <= ?",
-        drop_oldest=(
-            f"DELETE FROM {table} WHERE seq IN "
-            f"(SELECT seq FROM {table} WHERE app_id = ? ORDER BY seq LIMIT ?)"
-        ),
-    )
-
-
-_USER_EVENTS = _event_table("user", "user_events", "uid, type, ms")
-_CHANNEL_EVENTS = _event_table("channel", "channel_events", "channel_id, uid, type, ms")
-_COUNT_UP = (
-    "INSERT INTO event_counts (kind, app_id, n) VALUES (?, ?, 1) "
-    "ON CONFLICT (kind, app_id) DO UPDATE SET n = n + 1"
-)
-_COUNT_GET = "SELECT n FROM event_counts WHERE kind = ? AND app_id = ?"
-_COUNT_SET = "UPDATE event_counts SET n = ? WHERE kind = ? AND app_id = ?"
-_COUNT_DOWN = "UPDATE event_counts SET n = n - ? WHERE kind = ? AND app_id = ?"
-_COUNT_DELETE = "DELETE FROM event_counts WHERE kind = ? AND app_id = ?"
-
-
-def _insert_event(
-    conn: sqlite3.Connection, t: _EventTable, app_id: str, values: tuple[Any, ...]
-) -> None:
-    conn.execute(t.insert, (app_id, *values))
-    conn.execute(_COUNT_UP, (t.kind, app_id))
-    (n,) = conn.execute(_COUNT_GET, (t.kind, app_id)).fetchone()
-    if n > EVENTS_KEPT_PER_APP:  # spec §7.5: 2 000 per App ID, oldest dropped
-        conn.execute(t.drop_oldest, (app_id, n - EVENTS_KEPT_PER_APP))
-        conn.execute(_COUNT_SET, (EVENTS_KEPT_PER_APP, t.kind, app_id))
-
-
-def _take_events(conn: sqlite3.Connection, t: _EventTable, app_id: str, limit: int) -> list[Any]:
-    rows = conn.execute(t.select, (app_id, limit)).fetchall()
-    if rows:
-        conn.execute(t.delete_through, (app_id, rows[-1][0]))
-        if len(rows) < limit:  # the app has no events left: forget its counter too
-            conn.execute(_COUNT_DELETE, (t.kind, app_id))
-        else:
-            conn.execute(_COUNT_DOWN, (len(rows), t.kind, app_id))
-    return rows
 
 
 def _check_limit(limit: int) -> None:
@@ -121,81 +29,7 @@ def _check_limit(limit: int) -> None:
         raise ValueError(f"limit must be at least 1, got {limit}")
 
 
-def _migrations() -> list[tuple[int, str]]:
-    """Return the sections of ``schema.sql`` as ``(version, sql)``, checked to be 1, 2, ..."""
-    text = importlib.resources.files(__package__).joinpath("schema.sql").read_text("utf-8")
-    parts = _VERSION_LINE.split(text)
-    migrations = [(int(v), sql) for v, sql in zip(parts[1::2], parts[2::2], strict=True)]
-    if [v for v, _ in migrations] != list(range(1, len(migrations) + 1)):
-        raise StoreError("schema.sql versions are not 1, 2, 3, ...")
-    return migrations
-
-
-def _statements(sql: str) -> Iterator[str]:
-    # executescript() would COMMIT first; splitting lets all migrations share one transaction.
-    pending = ""
-    for line in sql.splitlines(keepends=True):
-        pending += line
-        if sqlite3.complete_statement(pending):
-            yield pending
-            pending = ""
-    yield pending  # comments only, or an unfinished statement SQLite will reject
-
-
-def _connect(path: str) -> tuple[sqlite3.Connection, int]:
-    """Open the database, set it up for one writer, migrate it; return it and its version."""
-    if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    # isolation_level=None: the writer issues BEGIN and COMMIT itself (that is the group
-    # commit); the sqlite3 module must not open transactions behind its back.
-    conn = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
-    try:
-        # WAL + synchronous=NORMAL: a COMMIT has reached the OS when it returns, so it survives
-        # kill -9 of the process; a power loss or OS crash may lose the last commits but never
-        # corrupts the database. FULL would add an fsync per batch.
-        (mode,) = conn.execute("PRAGMA journal_mode=WAL").fetchone()
-        if mode != "wal" and path != ":memory:":
-            logger.warning("store cannot use WAL mode path=%s journal_mode=%s", path, mode)
-        conn.execute("PRAGMA synchronous=NORMAL")
-        migrations = _migrations()
-        latest = migrations[-1][0]
-        conn.execute("BEGIN IMMEDIATE")  # re-read the version under the lock: one migrator
-        try:
-            (version,) = conn.execute("PRAGMA user_version").fetchone()
-            if version > latest:
-                raise StoreError(f"database schema version {version} is newer than {latest}")
-            for target, sql in migrations[version:]:
-                for statement in _statements(sql):
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {target:d}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.rollback()
-            raise
-    except BaseException:
-        conn.close()
-        raise
-    return conn, latest
-
-
-def _settle(outcomes: list[_Outcome]) -> None:
-    """Resolve a batch's futures; runs on the event loop."""
-    for future, exc, value in outcomes:
-        if future.cancelled():
-            continue
-        if exc is not None:
-            future.set_exception(exc)
-        else:
-            future.set_result(value)
-
-
-def _failed(detail: str, cause: BaseException) -> StoreError:
-    err = StoreError(detail)
-    err.__cause__ = cause
-    return err
-
-
-class SqliteStore:
+class SqliteStore(SqliteWriter):
     """A :class:`~openrtm.store.base.Store` in one SQLite file.
 
     Args:
@@ -203,191 +37,58 @@ class SqliteStore:
             directories are created.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self._path = os.fspath(path)
-        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._ready: asyncio.Future[int] | None = None
-        self._closer: asyncio.Future[None] | None = None
-        self._open = False
-        self._committed_batches = 0
-
-    @property
-    def committed_batches(self) -> int:
-        """How many transactions the writer has committed (group commit makes it small)."""
-        return self._committed_batches
-
-    async def open(self) -> None:
-        if self._closer is not None:
-            raise StoreError("the store is closed")
-        if self._ready is None:
-            self._loop = asyncio.get_running_loop()
-            self._ready = self._loop.create_future()
-            # daemon: a store never closed must not hang interpreter exit; what it had not
-            # committed is lost exactly as with kill -9.
-            self._thread = threading.Thread(
-                target=self._run, args=(self._ready,), name="openrtm-store", daemon=True
-            )
-            self._thread.start()
-        try:
-            await asyncio.shield(self._ready)
-        except StoreError:
-            self._ready = self._thread = None  # the thread has ended; open() may be retried
-            raise
-        self._open = True
-
-    async def close(self) -> None:
-        if self._closer is None:
-            self._open = False
-            # A task, so that cancelling one caller cannot leave the store half closed.
-            self._closer = asyncio.ensure_future(self._shutdown())
-        await asyncio.shield(self._closer)
+    # -- REST user and channel events (spec §7.5) ------------------------------------------
 
     def record_user_event(self, app_id: str, event: UserEventRecord) -> None:
-        values = (event.uid, event.type, event.ms)
-        self._enqueue(lambda conn: _insert_event(conn, _USER_EVENTS, app_id, values))
+        self._enqueue(lambda conn: sqlite_events.record_user(conn, app_id, event))
 
     def record_channel_event(self, app_id: str, event: ChannelEventRecord) -> None:
-        values = (event.channel_id, event.uid, event.type, event.ms)
-        self._enqueue(lambda conn: _insert_event(conn, _CHANNEL_EVENTS, app_id, values))
+        self._enqueue(lambda conn: sqlite_events.record_channel(conn, app_id, event))
 
     async def take_user_events(
         self, app_id: str, limit: int = EVENTS_PER_TAKE
     ) -> list[UserEventRecord]:
         _check_limit(limit)
-
-        def take(conn: sqlite3.Connection) -> list[UserEventRecord]:
-            rows = _take_events(conn, _USER_EVENTS, app_id, limit)
-            return [UserEventRecord(uid, type_, ms) for _, uid, type_, ms in rows]
-
-        return await self._submit(take)
+        return await self._submit(lambda conn: sqlite_events.take_user(conn, app_id, limit))
 
     async def take_channel_events(
         self, app_id: str, limit: int = EVENTS_PER_TAKE
     ) -> list[ChannelEventRecord]:
         _check_limit(limit)
+        return await self._submit(lambda conn: sqlite_events.take_channel(conn, app_id, limit))
 
-        def take(conn: sqlite3.Connection) -> list[ChannelEventRecord]:
-            rows = _take_events(conn, _CHANNEL_EVENTS, app_id, limit)
-            return [ChannelEventRecord(ch, uid, type_, ms) for _, ch, uid, type_, ms in rows]
+    # -- offline messages (spec §6.2) ------------------------------------------------------
 
-        return await self._submit(take)
+    async def inbox_put(
+        self, app_id: str, receiver: str, sender: str, mid: str, payload: bytes, ts: int
+    ) -> None:
+        await self._submit(
+            lambda conn: sqlite_inbox.put(conn, app_id, receiver, sender, mid, payload, ts)
+        )
 
-    async def flush(self) -> None:
-        # The queue is FIFO and batches commit in order: once this no-op commits, so has
-        # everything enqueued before it.
-        await self._submit(lambda conn: None)
+    async def inbox_peek(
+        self, app_id: str, receiver: str, now_ms: int, limit: int = INBOX_CAP
+    ) -> list[InboxEntry]:
+        _check_limit(limit)
+        return await self._submit(
+            lambda conn: sqlite_inbox.peek(conn, app_id, receiver, now_ms, limit)
+        )
 
-    # -- the seam later operations (inbox, attributes) are written with --------------------
+    def inbox_ack(self, app_id: str, receiver: str, up_to_seq: int) -> None:
+        self._enqueue(lambda conn: sqlite_inbox.ack(conn, app_id, receiver, up_to_seq))
 
-    def _enqueue(self, fn: Callable[[sqlite3.Connection], object]) -> None:
-        """Queue ``fn`` to run in the writer's next transaction; failures are only logged."""
-        if not self._open:
-            raise StoreError("the store is not open")
-        self._queue.put((fn, None))
+    def purge_expired(self, now_ms: int) -> None:
+        self._enqueue(lambda conn: sqlite_inbox.purge_expired(conn, now_ms))
 
-    def _submit(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
-        """Queue ``fn``; the future resolves with its result once its transaction commits.
+    # -- message history (spec §6.3, §7.4) -------------------------------------------------
 
-        ``fn`` runs in the writer thread inside its own SAVEPOINT: if it raises, only its own
-        work is undone; an :class:`sqlite3.Error` reaches the caller as :class:`StoreError`.
-        """
-        if not self._open or self._loop is None:
-            raise StoreError("the store is not open")
-        future: asyncio.Future[T] = self._loop.create_future()
-        self._queue.put((fn, future))
-        return future
+    def record_history(self, app_id: str, record: HistoryRecord) -> None:
+        self._enqueue(lambda conn: sqlite_history.record(conn, app_id, record))
 
-    # -- the writer thread ------------------------------------------------------------------
-
-    async def _shutdown(self) -> None:
-        ready, thread = self._ready, self._thread
-        if ready is None or thread is None or self._loop is None:
-            return  # never opened, or opening failed: there is no thread
-        try:
-            await ready
-        except StoreError:
-            return
-        stopped: asyncio.Future[None] = self._loop.create_future()
-        self._queue.put(stopped)
-        await stopped
-        thread.join()  # resolving `stopped` was its last act: this returns at once
-        logger.info("store closed path=%s", self._path)
-
-    def _run(self, ready: asyncio.Future[int]) -> None:
-        try:
-            conn, version = _connect(self._path)
-        except Exception as exc:
-            logger.exception("store cannot open path=%s", self._path)
-            err = exc if isinstance(exc, StoreError) else _failed("cannot open the database", exc)
-            self._resolve([(ready, err, None)])
-            return
-        logger.info("store opened path=%s schema_version=%d", self._path, version)
-        self._resolve([(ready, None, version)])
-        while True:
-            batch: list[_Item] = [self._queue.get()]
-            while len(batch) < _MAX_BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            ops = [item for item in batch if isinstance(item, tuple)]
-            if ops:
-                self._run_batch(conn, ops)
-            if len(ops) < len(batch):  # close() stopped intake before queueing its sentinel
-                break
-        try:
-            conn.close()
-        except sqlite3.Error:
-            logger.exception("store close failed path=%s", self._path)
-        self._resolve([(item, None, None) for item in batch if not isinstance(item, tuple)])
-
-    def _run_batch(self, conn: sqlite3.Connection, ops: list[tuple[_Op, Any]]) -> None:
-        try:
-            outcomes = self._execute(conn, ops)
-            conn.execute("COMMIT")
-        except Exception as exc:  # the transaction is lost: every operation in it failed
-            if conn.in_transaction:
-                try:
-                    conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    logger.exception("store rollback failed")
-            logger.error("store transaction of %d operations failed", len(ops), exc_info=exc)
-            outcomes = [
-                (f, _failed("the database failed", exc), None) for _, f in ops if f is not None
-            ]
-        else:
-            self._committed_batches += 1
-        self._resolve(outcomes)
-
-    def _execute(self, conn: sqlite3.Connection, ops: list[tuple[_Op, Any]]) -> list[_Outcome]:
-        outcomes: list[_Outcome] = []
-        conn.execute("BEGIN IMMEDIATE")
-        for fn, future in ops:
-            conn.execute("SAVEPOINT op")
-            try:
-                value = fn(conn)
-            except Exception as exc:
-                if not conn.in_transaction:
-                    raise  # SQLite rolled the whole batch back (disk full, I/O error)
-                conn.execute("ROLLBACK TO op")
-                conn.execute("RELEASE op")
-                if future is None:
-                    logger.error("store operation failed (not awaited)", exc_info=exc)
-                elif isinstance(exc, sqlite3.Error):
-                    outcomes.append((future, _failed("the database failed", exc), None))
-                else:  # a bug in the operation: let it surface as itself
-                    outcomes.append((future, exc, None))
-            else:
-                conn.execute("RELEASE op")
-                if future is not None:
-                    outcomes.append((future, None, value))
-        return outcomes
-
-    def _resolve(self, outcomes: list[_Outcome]) -> None:
-        if outcomes and self._loop is not None:
-            try:
-                self._loop.call_soon_threadsafe(_settle, outcomes)
-            except RuntimeError:  # the loop is closed: nobody is waiting any more
-                logger.warning("store results dropped: the event loop is closed")
+    async def history(
+        self, app_id: str, start_ms: int, end_ms: int, limit: int
+    ) -> list[HistoryRecord]:
+        _check_limit(limit)
+        return await self._submit(
+            lambda conn: sqlite_history.query(conn, app_id, start_ms, end_ms, limit)
+        )

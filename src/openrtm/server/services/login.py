@@ -19,10 +19,10 @@ from openrtm.protocol.codes import CloseCode, LoginError
 from openrtm.protocol.messages import (
     PROTOCOL_VERSION,
     SUPPORTED_PROTOCOL_VERSIONS,
+    ClientMessage,
     Login,
     LoginResult,
     Logout,
-    Request,
 )
 from openrtm.server.auth import LoginRefused
 from openrtm.server.session import Session, SessionEvent, SessionState
@@ -44,7 +44,7 @@ class LoginService:
     def __init__(self, node: Node) -> None:
         self._node = node
 
-    def handlers(self) -> dict[type[Request], Callable[[Session, Any], None]]:
+    def handlers(self) -> dict[type[ClientMessage], Callable[[Session, Any], None]]:
         """The request types this service answers."""
         return {Login: self.login, Logout: self.logout}
 
@@ -112,6 +112,7 @@ class LoginService:
             ),
         )
         log.info("login: app=%s session=%s", app_id, session_id)
+        await node.peers.replay_inbox(session)
 
     def logout(self, session: Session, request: Logout) -> None:
         """Log out: reply, then end the session and close the connection normally."""

@@ -1,0 +1,234 @@
+"""Channels: join, leave, messages, members and member counts (spec §1.4, §6.4, §6.8).
+
+Membership is announced through the engine: Presence keeps the members of every channel and
+the broker carries joins, leaves and messages to every node with members there. Each node
+fans a channel message out to its own members by encoding the push once and writing the same
+bytes to each of them (design §6). ``member_count`` pushes are coalesced per channel to one a
+second, one every three seconds above 512 members, by the node's shared timers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from openrtm.engines.base import ChannelEvent, ChannelMessageEvent, MemberJoined, MemberLeft
+from openrtm.protocol.codec import encode
+from openrtm.protocol.codes import (
+    ChannelMessageError,
+    GetMembersError,
+    JoinChannelError,
+    LeaveChannelError,
+    MessageType,
+)
+from openrtm.protocol.limits import (
+    MAX_JOINED_CHANNELS,
+    MAX_MEMBER_EVENTS_CHANNEL_SIZE,
+    is_valid_channel_id,
+    message_error,
+)
+from openrtm.protocol.messages import (
+    ChannelMessagePush,
+    ClientMessage,
+    GetMembers,
+    GetMembersResult,
+    JoinChannel,
+    LeaveChannel,
+    MemberCountPush,
+    MemberJoinedPush,
+    MemberLeftPush,
+    SendChannelMessage,
+)
+from openrtm.store.base import ChannelEventRecord, HistoryRecord
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from openrtm.server.hub import LocalChannel
+    from openrtm.server.node import Node
+    from openrtm.server.session import Session
+
+__all__ = ["ChannelService"]
+
+log = logging.getLogger("openrtm.channels")
+
+
+def now_ms() -> int:
+    """Wall-clock milliseconds since the epoch."""
+    return time.time_ns() // 1_000_000
+
+
+class ChannelService:
+    """Owns ``join``, ``leave``, ``channel_msg`` and ``get_members``."""
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+
+    def handlers(self) -> dict[type[ClientMessage], Callable[[Session, Any], None]]:
+        """The requests this service answers."""
+        return {
+            JoinChannel: self.join,
+            LeaveChannel: self.leave,
+            SendChannelMessage: self.send,
+            GetMembers: self.get_members,
+        }
+
+    # --- requests --------------------------------------------------------------------------
+
+    def join(self, session: Session, request: JoinChannel) -> None:
+        """Join a channel; the joiner then gets the member count, the others MemberJoined."""
+        channel = request.channel
+        if not is_valid_channel_id(channel):
+            session.refuse(request.id, JoinChannelError.INVALID_ARGUMENT, "invalid channel id")
+        elif channel in session.channels:
+            session.refuse(request.id, JoinChannelError.ALREADY_JOINED, "already joined")
+        elif len(session.channels) >= MAX_JOINED_CHANNELS:
+            session.refuse(
+                request.id, JoinChannelError.EXCEED_LIMIT, "already in 20 channels (spec §5.5)"
+            )
+        else:
+            # Taken at once, so that a second join of the same channel is refused meanwhile.
+            session.channels[channel] = 0
+            self._node.spawn(self._join(session, request))
+
+    async def _join(self, session: Session, request: JoinChannel) -> None:
+        node, channel = self._node, request.channel
+        count = await node.presence.join_channel(session.app_id, channel, session.uid)
+        if not session.logged_in or channel not in session.channels:
+            # Gone or left while joining: undo, and say nothing (the session is over).
+            await self._announce_leave(session.app_id, session.uid, channel)
+            return
+        node.hub.add_member(session, channel)
+        node.broker.publish_channel(
+            session.app_id, channel, MemberJoined(uid=session.uid, count=count)
+        )
+        node.store.record_channel_event(
+            session.app_id,
+            ChannelEventRecord(channel_id=channel, uid=session.uid, type="Join", ms=now_ms()),
+        )
+        session.reply(request.id)
+        # Spec §6.8: the joiner hears the member count right after joining.
+        session.channels[channel] = count
+        session.send(MemberCountPush(channel=channel, count=count))
+
+    def leave(self, session: Session, request: LeaveChannel) -> None:
+        """Leave a joined channel; the other members get MemberLeft."""
+        if request.channel not in session.channels:
+            session.refuse(request.id, LeaveChannelError.NOT_IN_CHANNEL, "not in this channel")
+            return
+        self.remove(session, request.channel)
+        session.reply(request.id)
+
+    def remove(self, session: Session, channel: str) -> None:
+        """Take ``session`` out of ``channel`` (leave, logout, kick, link lost)."""
+        del session.channels[channel]
+        self._node.hub.remove_member(session, channel)
+        self._node.spawn(self._announce_leave(session.app_id, session.uid, channel))
+
+    async def _announce_leave(self, app_id: str, uid: str, channel: str) -> None:
+        node = self._node
+        count = await node.presence.leave_channel(app_id, channel, uid)
+        node.broker.publish_channel(app_id, channel, MemberLeft(uid=uid, count=count))
+        node.store.record_channel_event(
+            app_id, ChannelEventRecord(channel_id=channel, uid=uid, type="Leave", ms=now_ms())
+        )
+
+    def send(self, session: Session, request: SendChannelMessage) -> None:
+        """Send a message to the other members of a joined channel (spec §6.4)."""
+        if not self._joined(session, request):
+            session.refuse(request.id, ChannelMessageError.NOT_IN_CHANNEL, "not in this channel")
+            return
+        problem = message_error(request.msg)
+        if problem is not None:
+            session.refuse(request.id, ChannelMessageError.INVALID_MESSAGE, problem)
+            return
+        ts = now_ms()
+        if request.history and request.msg.type is MessageType.TEXT:
+            record = HistoryRecord(
+                src=session.uid,
+                dst=request.channel,
+                dst_kind="channel",
+                payload=request.msg.text,
+                ts=ts,
+            )
+            self._node.store.record_history(session.app_id, record)
+        event = ChannelMessageEvent(sender=session.uid, mid=request.mid, msg=request.msg, ts=ts)
+        self._node.broker.publish_channel(session.app_id, request.channel, event)
+        session.reply(request.id)
+
+    def _joined(self, session: Session, request: SendChannelMessage) -> bool:
+        local = self._node.hub.channel(session.app_id, request.channel)
+        return local is not None and local.members.get(session.uid) is session
+
+    def get_members(self, session: Session, request: GetMembers) -> None:
+        """List up to 512 members of a joined channel, the caller included (spec §6.8)."""
+        if request.channel not in session.channels:
+            session.refuse(request.id, GetMembersError.NOT_IN_CHANNEL, "not in this channel")
+            return
+        self._node.spawn(self._get_members(session, request))
+
+    async def _get_members(self, session: Session, request: GetMembers) -> None:
+        members = await self._node.presence.channel_members(
+            session.app_id, request.channel, MAX_MEMBER_EVENTS_CHANNEL_SIZE
+        )
+        session.reply(request.id, GetMembersResult(members=members))
+
+    # --- engine events -----------------------------------------------------------------------
+
+    def on_event(self, app_id: str, channel: str, event: ChannelEvent) -> None:
+        """Deliver a channel event to this node's members of ``channel``."""
+        local = self._node.hub.channel(app_id, channel)
+        if local is None:
+            return
+        if isinstance(event, ChannelMessageEvent):
+            # Encode once, write the same bytes to every member but the sender (design §6).
+            data = encode(
+                ChannelMessagePush(
+                    channel=channel, sender=event.sender, mid=event.mid, msg=event.msg, ts=event.ts
+                )
+            )
+            sender = event.sender
+            for uid, member in local.members.items():
+                if uid != sender:
+                    member.write(data)
+        elif isinstance(event, MemberJoined | MemberLeft):
+            self._membership_changed(local, channel, event)
+
+    def _membership_changed(
+        self, local: LocalChannel, channel: str, event: MemberJoined | MemberLeft
+    ) -> None:
+        local.count = event.count
+        # Spec §6.8: no join/leave events while the channel is above 512 members; a leave is
+        # judged by the size the channel had before it.
+        size = event.count if isinstance(event, MemberJoined) else event.count + 1
+        if size <= MAX_MEMBER_EVENTS_CHANNEL_SIZE:
+            push = (
+                MemberJoinedPush(channel=channel, uid=event.uid)
+                if isinstance(event, MemberJoined)
+                else MemberLeftPush(channel=channel, uid=event.uid)
+            )
+            data = encode(push)
+            for uid, member in local.members.items():
+                if uid != event.uid:
+                    member.write(data)
+        if local.count_timer is None:
+            config = self._node.config
+            interval = (
+                config.member_count_interval
+                if local.count <= MAX_MEMBER_EVENTS_CHANNEL_SIZE
+                else config.member_count_interval_large
+            )
+            delay = max(0.0, local.count_pushed_at + interval - self._node.timers.now())
+            local.count_timer = self._node.timers.call_later(
+                delay, lambda: self._push_count(local, channel)
+            )
+
+    def _push_count(self, local: LocalChannel, channel: str) -> None:
+        local.count_timer = None
+        local.count_pushed_at = self._node.timers.now()
+        data = encode(MemberCountPush(channel=channel, count=local.count))
+        for member in local.members.values():
+            if member.channels.get(channel, local.count) != local.count:
+                member.channels[channel] = local.count
+                member.write(data)

@@ -1,0 +1,198 @@
+"""Peer-to-peer messages with end-to-end receipts and the offline inbox (spec §6.1, §6.2).
+
+A message goes to its receiver through the broker. The receiver's node pushes it with a
+delivery number; the receiving SDK acks that number, and only then does the sender's reply
+say ``received: true`` (design §3). A receiver that is offline gets nothing, unless the sender
+asked for offline messaging: then the message is committed to the store *before* the sender's
+reply, and replayed, in send order and ahead of live messages, at the receiver's next login.
+A stored message leaves the inbox only when the client acks it, so a client that drops during
+the replay gets it again (it de-duplicates by ``mid``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from openrtm.engines.base import PeerDelivered, PeerMessageEvent
+from openrtm.protocol.codec import encode
+from openrtm.protocol.codes import MessageType, PeerMessageError
+from openrtm.protocol.limits import is_valid_user_id, message_error
+from openrtm.protocol.messages import (
+    Ack,
+    ClientMessage,
+    Message,
+    PeerMessagePush,
+    PeerMessageResult,
+    SendPeerMessage,
+)
+from openrtm.store.base import HistoryRecord, InboxEntry
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from openrtm.server.node import Node
+    from openrtm.server.session import Session
+    from openrtm.server.timers import Timer
+
+__all__ = ["PeerService"]
+
+log = logging.getLogger("openrtm.peers")
+
+_RECEIVED = PeerMessageResult(received=True)
+_NOT_RECEIVED = PeerMessageResult(received=False)
+_CACHED = PeerMessageResult(received=False, cached=True)
+_message_decoder = msgspec.json.Decoder(Message)
+
+
+def now_ms() -> int:
+    """Wall-clock milliseconds since the epoch: ``serverReceivedTs``."""
+    return time.time_ns() // 1_000_000
+
+
+class _Pending:
+    """A sent peer message awaiting its receipt."""
+
+    __slots__ = ("request", "session", "timer")
+
+    def __init__(self, session: Session, request: SendPeerMessage) -> None:
+        self.session = session
+        self.request = request
+        self.timer: Timer | None = None
+
+
+class PeerService:
+    """Owns ``peer_msg`` and ``ack``, and the replay of stored messages at login."""
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+        self._pending: dict[tuple[str, int], _Pending] = {}
+
+    def handlers(self) -> dict[type[ClientMessage], Callable[[Session, Any], None]]:
+        """The frames this service answers."""
+        return {SendPeerMessage: self.send, Ack: self.ack}
+
+    # --- sender side ---------------------------------------------------------------------
+
+    def send(self, session: Session, request: SendPeerMessage) -> None:
+        """Route a peer message; the reply waits for the receiver's ack (spec §6.1)."""
+        if not is_valid_user_id(request.to):
+            session.refuse(request.id, PeerMessageError.INVALID_USERID, "invalid peer id")
+            return
+        problem = message_error(request.msg)
+        if problem is not None:
+            session.refuse(request.id, PeerMessageError.INVALID_MESSAGE, problem)
+            return
+        ts = now_ms()
+        if request.history and request.msg.type is MessageType.TEXT:
+            # Spec §6.3: only text messages are archived, for the REST history API.
+            record = HistoryRecord(
+                src=session.uid, dst=request.to, dst_kind="user", payload=request.msg.text, ts=ts
+            )
+            self._node.store.record_history(session.app_id, record)
+        key = (session.session_id, request.id)
+        self._pending[key] = _Pending(session, request)
+        event = PeerMessageEvent(
+            sender=session.uid,
+            sender_session=session.session_id,
+            request_id=request.id,
+            mid=request.mid,
+            msg=request.msg,
+            ts=ts,
+        )
+        self._node.broker.publish_user(
+            session.app_id, request.to, event, lambda delivered: self._routed(key, delivered, ts)
+        )
+
+    def _routed(self, key: tuple[str, int], delivered: bool, ts: int) -> None:
+        pending = self._pending.get(key)
+        if pending is None:
+            return  # the receipt came first
+        if delivered:
+            # A receiver that never acks must not hang the sender (issue #3).
+            pending.timer = self._node.timers.call_later(
+                self._node.config.peer_ack_timeout, lambda: self._settle(key, _NOT_RECEIVED)
+            )
+            return
+        del self._pending[key]
+        if pending.request.offline:
+            self._node.spawn(self._store_offline(pending, ts))
+        else:
+            pending.session.reply(pending.request.id, _NOT_RECEIVED)
+
+    async def _store_offline(self, pending: _Pending, ts: int) -> None:
+        session, request = pending.session, pending.request
+        try:
+            await self._node.store.inbox_put(
+                session.app_id, request.to, session.uid, request.mid, encode(request.msg), ts
+            )
+        except Exception:
+            log.exception("could not store an offline message")
+            session.refuse(request.id, PeerMessageError.FAILURE, "could not store the message")
+            return
+        # Committed: only now may the sender hear that the server has it (spec §6.2).
+        session.reply(request.id, _CACHED)
+
+    def delivered(self, session: Session, request_id: int) -> None:
+        """The receiver acked the message of ``request_id``: tell the sender."""
+        self._settle((session.session_id, request_id), _RECEIVED)
+
+    def _settle(self, key: tuple[str, int], result: PeerMessageResult) -> None:
+        pending = self._pending.pop(key, None)
+        if pending is None:
+            return
+        if pending.timer is not None:
+            pending.timer.cancel()
+        pending.session.reply(pending.request.id, result)
+
+    # --- receiver side -------------------------------------------------------------------
+
+    def push(self, session: Session, event: PeerMessageEvent) -> None:
+        """Push a live message to its receiver; its ack goes back to the sender."""
+        session.deliver(
+            event,
+            lambda d: PeerMessagePush(
+                sender=event.sender, mid=event.mid, msg=event.msg, ts=event.ts, d=d
+            ),
+        )
+
+    def ack(self, session: Session, frame: Ack) -> None:
+        """Settle delivery ``frame.d``: a receipt to the sender, or an inbox removal."""
+        if not session.logged_in:
+            return
+        entry = session.inflight.pop(frame.d, None)
+        if isinstance(entry, PeerMessageEvent):
+            receipt = PeerDelivered(session_id=entry.sender_session, request_id=entry.request_id)
+            self._node.broker.publish_user(session.app_id, entry.sender, receipt)
+        elif isinstance(entry, int):
+            self._node.store.inbox_ack(session.app_id, session.uid, entry)
+
+    async def replay_inbox(self, session: Session) -> None:
+        """Push the messages stored while ``session``'s user was offline, oldest first."""
+        session.held = []
+        try:
+            entries = await self._node.store.inbox_peek(session.app_id, session.uid, now_ms())
+        finally:
+            held, session.held = session.held, None
+        for entry in entries:
+            try:
+                msg = _message_decoder.decode(entry.payload)
+            except msgspec.DecodeError:
+                log.error("dropping an unreadable stored message")
+                self._node.store.inbox_ack(session.app_id, session.uid, entry.seq)
+                continue
+            session.deliver(entry.seq, _stored_push(entry, msg))
+        for data in held or ():
+            session.write(data)
+
+
+def _stored_push(entry: InboxEntry, msg: Message) -> Callable[[int], PeerMessagePush]:
+    def frame_for(d: int) -> PeerMessagePush:
+        return PeerMessagePush(
+            sender=entry.sender, mid=entry.mid, msg=msg, ts=entry.ts, d=d, offline=True
+        )
+
+    return frame_for

@@ -1,0 +1,297 @@
+"""The writer under the SQLite store: one thread owns the connection and commits in groups.
+
+Every operation, reads included, is a small callable ``fn(conn) -> result`` put on a
+:class:`queue.SimpleQueue`. The writer thread blocks for one item, drains whatever else is
+queued (at most :data:`_MAX_BATCH`), and runs the whole batch in ONE transaction: one WAL append
+(and, at ``synchronous=FULL``, one fsync) for many operations. Each operation runs inside its own
+SAVEPOINT, so one that fails fails only its own future. After COMMIT the thread resolves every
+future of the batch with a single :meth:`~asyncio.AbstractEventLoop.call_soon_threadsafe`.
+
+Why a thread and not ``asyncio.to_thread`` per call: the connection is touched by one thread
+only (no locks, no ``check_same_thread=False``), and a burst of logins costs one commit, not one
+thread hop and one commit each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.resources
+import logging
+import os
+import queue
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from openrtm.store.base import StoreError
+
+__all__ = ["SqliteWriter"]
+
+logger = logging.getLogger("openrtm.store")
+
+T = TypeVar("T")
+_Op = Callable[[sqlite3.Connection], Any]
+# (future or None, exception or None, result): what the loop does with one finished operation.
+_Outcome = tuple["asyncio.Future[Any]", BaseException | None, Any]
+
+_MAX_BATCH: Final = 512
+"""Bounds one transaction: enough to amortize the commit, small enough to keep latency low."""
+
+_BUSY_TIMEOUT_S: Final = 5.0
+"""Only an outside reader (the sqlite3 shell, a backup) can hold a lock; wait for it a while."""
+
+_VERSION_LINE = re.compile(r"^-- version (\d+)[ \t]*$", re.MULTILINE)
+
+
+# An operation and its future (None: fire and forget), or, alone, the future close() awaits:
+# the sentinel that ends the writer once everything queued before it is committed.
+_Item = tuple[_Op, "asyncio.Future[Any] | None"] | asyncio.Future[None]
+
+
+def _migrations() -> list[tuple[int, str]]:
+    """Return the sections of ``schema.sql`` as ``(version, sql)``, checked to be 1, 2, ..."""
+    text = importlib.resources.files(__package__).joinpath("schema.sql").read_text("utf-8")
+    parts = _VERSION_LINE.split(text)
+    migrations = [(int(v), sql) for v, sql in zip(parts[1::2], parts[2::2], strict=True)]
+    if [v for v, _ in migrations] != list(range(1, len(migrations) + 1)):
+        raise StoreError("schema.sql versions are not 1, 2, 3, ...")
+    return migrations
+
+
+def _statements(sql: str) -> Iterator[str]:
+    # executescript() would COMMIT first; splitting lets all migrations share one transaction.
+    pending = ""
+    for line in sql.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+    yield pending  # comments only, or an unfinished statement SQLite will reject
+
+
+def _connect(path: str) -> tuple[sqlite3.Connection, int]:
+    """Open the database, set it up for one writer, migrate it; return it and its version."""
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: the writer issues BEGIN and COMMIT itself (that is the group
+    # commit); the sqlite3 module must not open transactions behind its back.
+    conn = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        # WAL + synchronous=NORMAL: a COMMIT has reached the OS when it returns, so it survives
+        # kill -9 of the process; a power loss or OS crash may lose the last commits but never
+        # corrupts the database. FULL would add an fsync per batch.
+        (mode,) = conn.execute("PRAGMA journal_mode=WAL").fetchone()
+        if mode != "wal" and path != ":memory:":
+            logger.warning("store cannot use WAL mode path=%s journal_mode=%s", path, mode)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        migrations = _migrations()
+        latest = migrations[-1][0]
+        conn.execute("BEGIN IMMEDIATE")  # re-read the version under the lock: one migrator
+        try:
+            (version,) = conn.execute("PRAGMA user_version").fetchone()
+            if version > latest:
+                raise StoreError(f"database schema version {version} is newer than {latest}")
+            for target, sql in migrations[version:]:
+                for statement in _statements(sql):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {target:d}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.rollback()
+            raise
+    except BaseException:
+        conn.close()
+        raise
+    return conn, latest
+
+
+def _settle(outcomes: list[_Outcome]) -> None:
+    """Resolve a batch's futures; runs on the event loop."""
+    for future, exc, value in outcomes:
+        if future.cancelled():
+            continue
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(value)
+
+
+def _failed(detail: str, cause: BaseException) -> StoreError:
+    err = StoreError(detail)
+    err.__cause__ = cause
+    return err
+
+
+class SqliteWriter:
+    """One SQLite file, its schema migrated, owned by one writer thread with group commit.
+
+    :class:`~openrtm.store.sqlite.SqliteStore` adds the domain operations on top: each is a
+    function of a connection (``sqlite_events``, ``sqlite_inbox``, ``sqlite_history``) handed to
+    :meth:`_submit` (awaited: it resolves once committed) or :meth:`_enqueue` (fire and forget).
+
+    Args:
+        path: the database file (the server uses ``<data dir>/openrtm.sqlite3``); missing parent
+            directories are created.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._path = os.fspath(path)
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready: asyncio.Future[int] | None = None
+        self._closer: asyncio.Future[None] | None = None
+        self._open = False
+        self._committed_batches = 0
+
+    @property
+    def committed_batches(self) -> int:
+        """How many transactions the writer has committed (group commit makes it small)."""
+        return self._committed_batches
+
+    async def open(self) -> None:
+        if self._closer is not None:
+            raise StoreError("the store is closed")
+        if self._ready is None:
+            self._loop = asyncio.get_running_loop()
+            self._ready = self._loop.create_future()
+            # daemon: a store never closed must not hang interpreter exit; what it had not
+            # committed is lost exactly as with kill -9.
+            self._thread = threading.Thread(
+                target=self._run, args=(self._ready,), name="openrtm-store", daemon=True
+            )
+            self._thread.start()
+        try:
+            await asyncio.shield(self._ready)
+        except StoreError:
+            self._ready = self._thread = None  # the thread has ended; open() may be retried
+            raise
+        self._open = True
+
+    async def close(self) -> None:
+        if self._closer is None:
+            self._open = False
+            # A task, so that cancelling one caller cannot leave the store half closed.
+            self._closer = asyncio.ensure_future(self._shutdown())
+        await asyncio.shield(self._closer)
+
+    async def flush(self) -> None:
+        # The queue is FIFO and batches commit in order: once this no-op commits, so has
+        # everything enqueued before it.
+        await self._submit(lambda conn: None)
+
+    # -- the seam the domain operations are written with ------------------------------------
+
+    def _enqueue(self, fn: Callable[[sqlite3.Connection], object]) -> None:
+        """Queue ``fn`` to run in the writer's next transaction; failures are only logged."""
+        if not self._open:
+            raise StoreError("the store is not open")
+        self._queue.put((fn, None))
+
+    def _submit(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        """Queue ``fn``; the future resolves with its result once its transaction commits.
+
+        ``fn`` runs in the writer thread inside its own SAVEPOINT: if it raises, only its own
+        work is undone; an :class:`sqlite3.Error` reaches the caller as :class:`StoreError`.
+        """
+        if not self._open or self._loop is None:
+            raise StoreError("the store is not open")
+        future: asyncio.Future[T] = self._loop.create_future()
+        self._queue.put((fn, future))
+        return future
+
+    # -- the writer thread ------------------------------------------------------------------
+
+    async def _shutdown(self) -> None:
+        ready, thread = self._ready, self._thread
+        if ready is None or thread is None or self._loop is None:
+            return  # never opened, or opening failed: there is no thread
+        try:
+            await ready
+        except StoreError:
+            return
+        stopped: asyncio.Future[None] = self._loop.create_future()
+        self._queue.put(stopped)
+        await stopped
+        thread.join()  # resolving `stopped` was its last act: this returns at once
+        logger.info("store closed path=%s", self._path)
+
+    def _run(self, ready: asyncio.Future[int]) -> None:
+        try:
+            conn, version = _connect(self._path)
+        except Exception as exc:
+            logger.exception("store cannot open path=%s", self._path)
+            err = exc if isinstance(exc, StoreError) else _failed("cannot open the database", exc)
+            self._resolve([(ready, err, None)])
+            return
+        logger.info("store opened path=%s schema_version=%d", self._path, version)
+        self._resolve([(ready, None, version)])
+        while True:
+            batch: list[_Item] = [self._queue.get()]
+            while len(batch) < _MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            ops = [item for item in batch if isinstance(item, tuple)]
+            if ops:
+                self._run_batch(conn, ops)
+            if len(ops) < len(batch):  # close() stopped intake before queueing its sentinel
+                break
+        try:
+            conn.close()
+        except sqlite3.Error:
+            logger.exception("store close failed path=%s", self._path)
+        self._resolve([(item, None, None) for item in batch if not isinstance(item, tuple)])
+
+    def _run_batch(self, conn: sqlite3.Connection, ops: list[tuple[_Op, Any]]) -> None:
+        try:
+            outcomes = self._execute(conn, ops)
+            conn.execute("COMMIT")
+        except Exception as exc:  # the transaction is lost: every operation in it failed
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    logger.exception("store rollback failed")
+            logger.error("store transaction of %d operations failed", len(ops), exc_info=exc)
+            outcomes = [
+                (f, _failed("the database failed", exc), None) for _, f in ops if f is not None
+            ]
+        else:
+            self._committed_batches += 1
+        self._resolve(outcomes)
+
+    def _execute(self, conn: sqlite3.Connection, ops: list[tuple[_Op, Any]]) -> list[_Outcome]:
+        outcomes: list[_Outcome] = []
+        conn.execute("BEGIN IMMEDIATE")
+        for fn, future in ops:
+            conn.execute("SAVEPOINT op")
+            try:
+                value = fn(conn)
+            except Exception as exc:
+                if not conn.in_transaction:
+                    raise  # SQLite rolled the whole batch back (disk full, I/O error)
+                conn.execute("ROLLBACK TO op")
+                conn.execute("RELEASE op")
+                if future is None:
+                    logger.error("store operation failed (not awaited)", exc_info=exc)
+                elif isinstance(exc, sqlite3.Error):
+                    outcomes.append((future, _failed("the database failed", exc), None))
+                else:  # a bug in the operation: let it surface as itself
+                    outcomes.append((future, exc, None))
+            else:
+                conn.execute("RELEASE op")
+                if future is not None:
+                    outcomes.append((future, None, value))
+        return outcomes
+
+    def _resolve(self, outcomes: list[_Outcome]) -> None:
+        if outcomes and self._loop is not None:
+            try:
+                self._loop.call_soon_threadsafe(_settle, outcomes)
+            except RuntimeError:  # the loop is closed: nobody is waiting any more
+                logger.warning("store results dropped: the event loop is closed")

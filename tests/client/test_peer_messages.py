@@ -1,0 +1,294 @@
+"""Peer messages, receipts and the offline inbox, through the real SDK and server.
+
+Spec §6.1 (receipts) and §6.2 (offline messaging).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import openrtm
+from openrtm.server import Server
+from tests.conftest import APP_ID, OTHER_APP_ID, ClientFactory, Recorder, unit
+from tests.server.test_gateway_frames import RawClient
+
+PEER = "MessageFromPeer"
+OFFLINE = {"enable_offline_messaging": True}
+
+
+async def logged_in(make_client: ClientFactory, server: Server, uid: str) -> openrtm.RtmClient:
+    client = make_client(server)
+    await client.login(uid)
+    return client
+
+
+async def test_online_peer_receives_and_sender_hears_the_receipt(
+    server: Server, make_client: ClientFactory
+) -> None:
+    alice = await logged_in(make_client, server, "alice")
+    bob = await logged_in(make_client, server, "bob")
+    inbox = Recorder(bob, PEER)
+    before = time.time_ns() // 1_000_000
+    result = await alice.send_message_to_peer("hello", "bob")
+    after = time.time_ns() // 1_000_000
+    assert result.has_peer_received is True
+    message, peer_id, props = await inbox.wait_for(PEER)
+    assert message == openrtm.RtmMessage(text="hello", message_type="TEXT")
+    assert peer_id == "alice"
+    assert before <= props.server_received_ts <= after
+    assert props.is_offline_message is False
+
+
+async def test_raw_messages_keep_bytes_and_description(
+    server: Server, make_client: ClientFactory
+) -> None:
+    alice = await logged_in(make_client, server, "alice")
+    bob = await logged_in(make_client, server, "bob")
+    inbox = Recorder(bob, PEER)
+    payload = bytes(range(256)) * 10
+    sent = openrtm.RtmMessage(raw_message=payload, description="bin")
+    assert (await alice.send_message_to_peer(sent, "bob")).has_peer_received
+    message, _, _ = await inbox.wait_for(PEER)
+    assert (message.message_type, message.raw_message, message.description) == (
+        "RAW",
+        payload,
+        "bin",
+    )
+    # The Web SDK's dict shape works too.
+    await alice.send_message_to_peer({"rawMessage": b"\x01", "description": "d"}, "bob")
+    message, _, _ = await inbox.wait_for(PEER)
+    assert message.raw_message == b"\x01"
+
+
+async def test_message_to_self_is_delivered(server: Server, make_client: ClientFactory) -> None:
+    alice = await logged_in(make_client, server, "alice")
+    inbox = Recorder(alice, PEER)
+    assert (await alice.send_message_to_peer("note to self", "alice")).has_peer_received
+    assert (await inbox.wait_for(PEER))[1] == "alice"
+
+
+async def test_offline_peer_without_offline_messaging_gets_nothing(
+    server: Server, make_client: ClientFactory
+) -> None:
+    alice = await logged_in(make_client, server, "alice")
+    assert (await alice.send_message_to_peer("lost", "bob")).has_peer_received is False
+    bob = make_client(server)
+    inbox = Recorder(bob, PEER)
+    await bob.login("bob")
+    assert (await alice.send_message_to_peer("marker", "bob")).has_peer_received
+    assert (await inbox.wait_for(PEER))[0].text == "marker"
+    assert [args[0].text for _, args in inbox.events] == ["marker"]
+
+
+async def test_offline_messages_are_delivered_once_in_order_at_next_login(
+    server: Server, make_client: ClientFactory
+) -> None:
+    alice = await logged_in(make_client, server, "alice")
+    for i in range(5):
+        result = await alice.send_message_to_peer(f"m{i}", "bob", OFFLINE)
+        assert result.has_peer_received is False
+    bob = make_client(server)
+    inbox = Recorder(bob, PEER)
+    await bob.login("bob")
+    for i in range(5):
+        message, peer, props = await inbox.wait_for(PEER)
+        assert (message.text, peer, props.is_offline_message) == (f"m{i}", "alice", True)
+    # Acknowledged, so gone: a second login finds nothing stored.
+    await server.node.store.flush()
+    await bob.logout()
+    await asyncio.sleep(unit(0.5))  # spec §5.4: logins are spaced by 500 ms
+    await bob.login("bob")
+    assert (await alice.send_message_to_peer("live", "bob")).has_peer_received
+    assert (await inbox.wait_for(PEER))[0].text == "live"
+    assert [args[0].text for _, args in inbox.events] == [*(f"m{i}" for i in range(5)), "live"]
+
+
+async def test_the_inbox_keeps_the_newest_200(server: Server, make_client: ClientFactory) -> None:
+    alice = await logged_in(make_client, server, "alice")
+    # Sequential: the 180 / 3 s limit (spec §5.4) is not enforced by this server version yet.
+    for i in range(250):
+        await alice.send_message_to_peer(str(i), "bob", OFFLINE)
+    bob = make_client(server)
+    inbox = Recorder(bob, PEER)
+    await bob.login("bob")
+    got = [(await inbox.wait_for(PEER))[0].text for _ in range(200)]
+    assert got == [str(i) for i in range(50, 250)]
+
+
+async def test_a_hundred_concurrent_sends_arrive_in_send_order(
+    server: Server, make_client: ClientFactory
+) -> None:
+    alice = await logged_in(make_client, server, "alice")
+    bob = await logged_in(make_client, server, "bob")
+    inbox = Recorder(bob, PEER)
+    results = await asyncio.gather(*(alice.send_message_to_peer(str(i), "bob") for i in range(100)))
+    assert all(r.has_peer_received for r in results)
+    got = [(await inbox.wait_for(PEER))[0].text for _ in range(100)]
+    assert got == [str(i) for i in range(100)]
+
+
+async def test_a_retried_message_is_shown_once_and_acknowledged_twice(
+    server: Server, make_client: ClientFactory
+) -> None:
+    bob = await logged_in(make_client, server, "bob")
+    inbox = Recorder(bob, PEER)
+    sender = RawClient()
+    await sender.connect(server.url)
+    await _raw_login(sender, "alice")
+    frame = {"op": "peer_msg", "to": "bob", "mid": "m-1", "msg": {"type": "TEXT", "text": "x"}}
+    for request_id in (2, 3):
+        sender.send_text(json.dumps({**frame, "id": request_id}).encode())
+        reply = await sender.recv(unit(5))
+        assert reply == {"t": "reply", "id": request_id, "result": {"received": True}}
+    assert (await alice_marker(server, make_client, bob, inbox)) == ["x", "marker"]
+
+
+async def alice_marker(
+    server: Server, make_client: ClientFactory, bob: openrtm.RtmClient, inbox: Recorder
+) -> list[str]:
+    """Send a marker from another user and return every text bob saw up to it."""
+    carol = await logged_in(make_client, server, "carol")
+    await carol.send_message_to_peer("marker", "bob")
+    await inbox.wait_for(PEER, timeout=unit(5))
+    while inbox.events[-1][1][0].text != "marker":
+        await inbox.wait_for(PEER)
+    return [args[0].text for _, args in inbox.events]
+
+
+async def test_a_receiver_that_never_acks_does_not_hang_the_sender(
+    start_server: object, make_client: ClientFactory
+) -> None:
+    server = await start_server(peer_ack_timeout=unit(0.3))  # type: ignore[operator]
+    silent = RawClient()
+    await silent.connect(server.url)
+    await _raw_login(silent, "bob")
+    alice = await logged_in(make_client, server, "alice")
+    started = time.monotonic()
+    result = await alice.send_message_to_peer("anyone?", "bob")
+    assert result.has_peer_received is False
+    assert time.monotonic() - started < unit(5)
+    push = await silent.recv(unit(5))
+    assert (push["t"], push["from"], push["msg"]["text"]) == ("peer_msg", "alice", "anyone?")
+
+
+async def test_apps_never_cross(server: Server, make_client: ClientFactory) -> None:
+    alice = await logged_in(make_client, server, "alice")
+    bob_elsewhere = make_client(server, app_id=OTHER_APP_ID)
+    inbox = Recorder(bob_elsewhere, PEER)
+    await bob_elsewhere.login("bob")
+    assert (await alice.send_message_to_peer("psst", "bob", OFFLINE)).has_peer_received is False
+    await bob_elsewhere.logout()
+    await asyncio.sleep(unit(0.5))
+    await bob_elsewhere.login("bob")  # its own App's inbox is empty
+    await asyncio.sleep(unit(0.2))
+    assert inbox.events == []
+
+
+# --- refusals (spec §4.4): checked by the SDK first, and by the server ------------------------
+
+
+async def test_the_sdk_refuses_bad_sends_before_sending(
+    server: Server, make_client: ClientFactory
+) -> None:
+    client = make_client(server)
+    with pytest.raises(openrtm.RtmInvalidStatusError) as info:
+        await client.send_message_to_peer("x", "bob")
+    assert info.value.code == 102
+    await client.login("alice")
+    for bad_peer in ("", "null", "a/b", "x" * 65):
+        with pytest.raises(openrtm.RtmInvalidArgumentError) as info:
+            await client.send_message_to_peer("x", bad_peer)
+        assert info.value.code == 6
+    too_big = [
+        "é" * 16385,
+        openrtm.RtmMessage(raw_message=b"\x00" * 32760, description="123456789"),
+        openrtm.RtmMessage(),
+        42,
+    ]
+    for message in too_big:
+        with pytest.raises(openrtm.RtmInvalidArgumentError) as info:
+            await client.send_message_to_peer(message, "bob")  # type: ignore[arg-type]
+        assert info.value.code == 7
+    # Exactly at the limit is fine.
+    await client.send_message_to_peer("x" * 32768, "bob")
+
+
+async def test_the_server_refuses_what_a_bad_sdk_sends(server: Server) -> None:
+    raw = RawClient()
+    await raw.connect(server.url)
+    raw.send_text(b'{"op":"peer_msg","id":1,"to":"bob","mid":"m","msg":{"text":"x"}}')
+    assert (await raw.recv(unit(5)))["code"] == 102
+    await _raw_login(raw, "alice")
+    cases = [
+        ({"to": "a/b", "msg": {"text": "x"}}, 6),
+        ({"to": "bob", "msg": {"text": "x" * 32769}}, 7),
+        ({"to": "bob", "msg": {"type": "RAW", "raw": "AA==", "description": "é" * 16384}}, 7),
+        ({"to": "bob", "msg": {"type": "TEXT", "text": "x", "raw": "AA=="}}, 7),
+        ({"to": "bob", "msg": {"type": "FILE"}}, 7),
+        ({"to": "bob", "msg": {"type": "BOGUS"}}, 7),
+        ({"to": "bob", "msg": "not an object"}, 7),
+    ]
+    for request_id, (fields, code) in enumerate(cases, start=10):
+        raw.send_text(
+            json.dumps({"op": "peer_msg", "id": request_id, "mid": "m", **fields}).encode()
+        )
+        reply = await raw.recv(unit(5))
+        assert (reply["id"], reply["code"]) == (request_id, code), fields
+
+
+# --- durability (spec §6.2: stored before the reply; survives kill -9) -------------------------
+
+URL = re.compile(rb"serving WebSocket (ws://\S+)")
+
+
+async def _serve(data: Path) -> tuple[asyncio.subprocess.Process, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "openrtm", "serve", "--port", "0", "--data", str(data),
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    line = await asyncio.wait_for(proc.stdout.readline(), unit(15))
+    match = URL.search(line)
+    assert match, line
+    return proc, match.group(1).decode()
+
+
+async def test_stored_messages_survive_kill_9_and_a_restart(tmp_path: Path) -> None:
+    proc, url = await _serve(tmp_path)
+    try:
+        alice = openrtm.create_instance(APP_ID, server=url)
+        await alice.login("alice")
+        for i in range(20):
+            result = await alice.send_message_to_peer(f"m{i}", "bob", OFFLINE)
+            assert result.has_peer_received is False  # replied: so committed
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+    await alice.logout()
+    proc, url = await _serve(tmp_path)
+    try:
+        bob = openrtm.create_instance(APP_ID, server=url)
+        inbox = Recorder(bob, PEER)
+        await bob.login("bob")
+        got = [(await inbox.wait_for(PEER))[0].text for _ in range(20)]
+        assert got == [f"m{i}" for i in range(20)]
+        await bob.logout()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await proc.wait()
+
+
+async def _raw_login(raw: RawClient, uid: str) -> None:
+    login = {"op": "login", "id": 1, "v": 1, "app_id": APP_ID, "uid": uid}
+    raw.send_text(json.dumps(login).encode())
+    reply = await raw.recv(unit(5))
+    assert reply["t"] == "reply", reply
