@@ -9,6 +9,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from openrtm.protocol.limits import (
+    CallWindow,
+    CallWindows,
+    RateLimit,
     is_valid_app_id,
     is_valid_channel_id,
     is_valid_user_id,
@@ -83,3 +86,41 @@ def test_app_ids(app_id: object, valid: bool) -> None:
 def test_sizes_count_utf8_bytes() -> None:
     assert text_size("héllo") == 6
     assert raw_message_size(b"\x00" * 10, "dé") == 13
+
+
+def test_call_window_allows_calls_up_to_the_limit_within_the_window() -> None:
+    window = CallWindow(RateLimit(2, 5.0))
+    assert window.allow(0.0)
+    assert window.allow(1.0)
+    assert not window.allow(4.9)  # a third call within 5 s of the first
+    assert window.allow(5.0)  # the first call left the window
+    assert not window.allow(5.5)
+    assert not window.idle(9.9)
+    assert window.idle(10.0)
+
+
+def test_refused_calls_do_not_count() -> None:
+    window = CallWindow(RateLimit(1, 1.0))
+    assert window.allow(0.0)
+    for t in (0.1, 0.5, 0.9):
+        assert not window.allow(t)
+    assert window.allow(1.0)
+
+
+def test_a_call_refused_by_one_limit_uses_no_other_limits_budget() -> None:
+    windows = CallWindows()
+    overall, per_target = RateLimit(3, 10.0), RateLimit(1, 10.0)
+    assert windows.within(0.0, ("op", overall), (("op", "a"), per_target)) == -1
+    assert windows.within(0.1, ("op", overall), (("op", "a"), per_target)) == 1
+    assert windows.within(0.2, ("op", overall), (("op", "b"), per_target)) == -1
+    assert windows.within(0.3, ("op", overall), (("op", "c"), per_target)) == -1
+    assert windows.within(0.4, ("op", overall), (("op", "d"), per_target)) == 0
+
+
+def test_quiet_windows_are_pruned() -> None:
+    windows = CallWindows(prune_above=4)
+    for i in range(4):
+        windows.within(0.0, (i, RateLimit(1, 1.0)))
+    first = windows.get(0, RateLimit(1, 1.0), 0.5)
+    windows.get("new", RateLimit(1, 1.0), 5.0)  # all four went quiet: dropped
+    assert windows.get(0, RateLimit(1, 1.0), 5.0) is not first

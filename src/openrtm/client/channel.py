@@ -7,7 +7,6 @@ Events: ``ChannelMessage(message, member_id, props)``, ``MemberJoined(member_id)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,7 @@ from openrtm.protocol.codes import (
     JoinChannelError,
     LeaveChannelError,
 )
-from openrtm.protocol.limits import MAX_JOINED_CHANNELS
+from openrtm.protocol.limits import JOIN_RATE, JOIN_SAME_CHANNEL_RATE, MAX_JOINED_CHANNELS
 from openrtm.protocol.messages import (
     ChannelMessagePush,
     GetMembers,
@@ -62,6 +61,7 @@ class RtmChannel(EventEmitter):
         self._client = client
         self._channel_id = channel_id
         self._membership = _Membership.NONE
+        self._attempt: object | None = None  # identifies the join in flight, if any
 
     @property
     def channel_id(self) -> str:
@@ -94,16 +94,29 @@ class RtmChannel(EventEmitter):
             )
         if len(client.channels) >= MAX_JOINED_CHANNELS:
             raise error_for(JoinChannelError.EXCEED_LIMIT, "already in 20 channels")
+        refused = client.within(
+            (JoinChannel, JOIN_RATE), ((JoinChannel, self._channel_id), JOIN_SAME_CHANNEL_RATE)
+        )
+        if refused == 0:
+            raise error_for(JoinChannelError.TOO_OFTEN, "more than 50 joins in 3 s")
+        if refused == 1:
+            raise error_for(
+                JoinChannelError.JOIN_SAME_CHANNEL_TOO_OFTEN, "joined this channel twice in 5 s"
+            )
         # Registered before asking, so that the pushes right after the reply reach us.
         self._membership = _Membership.JOINING
+        self._attempt = attempt = object()
         client.channels[self._channel_id] = self
         try:
             await client.call(JoinChannel, JoinChannelError, channel=self._channel_id)
         except BaseException:
-            self._forget()
+            if self._attempt is attempt:
+                self._forget()
             raise
-        if self._membership is not _Membership.JOINING:
+        if self._attempt is not attempt:
+            # leave() ran meanwhile (and maybe a newer join(), which owns the outcome now).
             raise error_for(JoinChannelError.ABORTED_BY_LEAVE, "leave() called during join")
+        self._attempt = None
         self._membership = _Membership.JOINED
 
     async def leave(self) -> None:
@@ -118,16 +131,15 @@ class RtmChannel(EventEmitter):
             raise error_for(LeaveChannelError.NOT_IN_CHANNEL, "not in this channel")
         joining = self._membership is _Membership.JOINING
         self._forget()
+        # Sent now, so that it reaches the server before any later join of this channel.
+        answer = self._client.send_request(
+            LeaveChannel, LeaveChannelError, channel=self._channel_id
+        )
         if joining:
-            # The join is refused with 201; tell the server once the join went through.
-            asyncio.get_running_loop().create_task(self._leave_quietly())
+            # The pending join is refused with 201; the leave's own answer does not matter.
+            answer.add_done_callback(_ignore_outcome)
             return
-        await self._client.call(LeaveChannel, LeaveChannelError, channel=self._channel_id)
-
-    async def _leave_quietly(self) -> None:
-        # Not joined after all, or logged out meanwhile: then there is nothing to undo.
-        with contextlib.suppress(Exception):
-            await self._client.call(LeaveChannel, LeaveChannelError, channel=self._channel_id)
+        await answer
 
     async def send_message(
         self,
@@ -174,6 +186,7 @@ class RtmChannel(EventEmitter):
 
     def _forget(self) -> None:
         self._membership = _Membership.NONE
+        self._attempt = None
         if self._client.channels.get(self._channel_id) is self:
             del self._client.channels[self._channel_id]
 
@@ -187,3 +200,8 @@ class RtmChannel(EventEmitter):
             self.emit("MemberLeft", frame.uid)
         elif isinstance(frame, MemberCountPush):
             self.emit("MemberCountUpdated", frame.count)
+
+
+def _ignore_outcome(answer: asyncio.Future[Any]) -> None:
+    if not answer.cancelled():
+        answer.exception()  # retrieved, so asyncio does not log it as never retrieved

@@ -43,16 +43,24 @@ from openrtm.protocol.codes import (
     ConnectionState,
     CreateChannelError,
     CreateInstanceError,
+    JoinChannelError,
     LoginError,
     LogoutError,
     PeerMessageError,
     close_policy,
 )
-from openrtm.protocol.limits import is_valid_app_id, is_valid_channel_id, is_valid_user_id
+from openrtm.protocol.limits import (
+    CallWindows,
+    RateLimit,
+    is_valid_app_id,
+    is_valid_channel_id,
+    is_valid_user_id,
+)
 from openrtm.protocol.messages import (
     PROTOCOL_VERSION,
     Ack,
     ChannelMessagePush,
+    JoinChannel,
     Login,
     LoginResult,
     Logout,
@@ -150,6 +158,7 @@ class RtmClient(EventEmitter):
         self._mid_prefix = secrets.token_hex(4) + "-"
         self._last_mid = 0
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._windows = CallWindows()
         self.channels: dict[str, RtmChannel] = {}
         """Joined (or joining) channels by id; the SDK's own bookkeeping."""
         self._push_handlers: dict[type[ServerFrame], Callable[[Any], None]] = {
@@ -295,28 +304,44 @@ class RtmClient(EventEmitter):
             raise error_for(CreateChannelError.INVALID_ARGUMENT, "invalid channel id")
         return RtmChannel(self, channel_id)
 
+    def within(self, *checks: tuple[object, RateLimit]) -> int:
+        """Check a call against call-frequency limits, as the server does (spec §5.4).
+
+        Returns the index of the first refusing limit, or -1 when the call is recorded.
+        """
+        return self._windows.within(asyncio.get_running_loop().time(), *checks)
+
     def next_mid(self) -> str:
         """A message id unique to this client (receivers de-duplicate by it)."""
         self._last_mid += 1
         return f"{self._mid_prefix}{self._last_mid}"
 
-    async def call(self, kind: type[Request], errors: type[IntEnum], **fields: Any) -> Any:
-        """Send a request of ``kind`` and return its result; failures raise ``errors`` codes.
+    def send_request(
+        self, kind: type[Request], errors: type[IntEnum], **fields: Any
+    ) -> asyncio.Future[Any]:
+        """Send a request of ``kind`` now (frames leave in call order); return its answer.
 
-        No answer within the request timeout, or a link lost meanwhile, raises the
-        operation's TIMEOUT code (FAILURE where it has none).
+        The future raises ``errors`` codes; no answer within the request timeout, or a link
+        lost meanwhile, is the operation's TIMEOUT code (FAILURE where it has none).
         """
-        conn = self._conn
         timeout_code = getattr(errors, "TIMEOUT", None) or errors["FAILURE"]
+        conn = self._conn
         if conn is None or conn.closed:
-            raise error_for(timeout_code, "not connected")
-        request = kind(id=conn.next_id(), **fields)
+            failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            failed.set_exception(error_for(timeout_code, "not connected"))
+            return failed
+        answer = conn.request(kind(id=conn.next_id(), **fields), errors.__name__)
+        return asyncio.ensure_future(self._answer(answer, timeout_code))
+
+    async def _answer(self, answer: asyncio.Future[Any], timeout_code: IntEnum) -> Any:
         try:
-            return await asyncio.wait_for(
-                conn.request(request, errors.__name__), self._config["request_timeout"]
-            )
+            return await asyncio.wait_for(answer, self._config["request_timeout"])
         except (TimeoutError, LinkLost) as exc:
             raise error_for(timeout_code, "no answer from the server") from exc
+
+    async def call(self, kind: type[Request], errors: type[IntEnum], **fields: Any) -> Any:
+        """Send a request of ``kind`` and return its result (see :meth:`send_request`)."""
+        return await self.send_request(kind, errors, **fields)
 
     def _on_peer_message(self, frame: PeerMessagePush) -> None:
         key = (frame.sender, frame.mid)
@@ -410,6 +435,25 @@ class RtmClient(EventEmitter):
         self._session = session
         self._transition(Trigger.ACCEPTED)
 
+    async def _rejoin_channels(self, conn: Connection) -> bool:
+        """Re-join every channel on a new connection (spec §3.2), before CONNECTED is announced.
+
+        Returns False when the link was lost meanwhile; a refused channel is forgotten.
+        """
+        joins = [
+            (channel, self.send_request(JoinChannel, JoinChannelError, channel=channel_id))
+            for channel_id, channel in list(self.channels.items())
+        ]
+        for channel, answer in joins:
+            try:
+                await answer
+            except RtmError as exc:
+                if conn.closed:
+                    return False
+                log.warning("could not re-join a channel after reconnecting: %s", exc)
+                channel._forget()
+        return not conn.closed
+
     def _on_push(self, frame: ServerFrame) -> None:
         handler = self._push_handlers.get(type(frame))
         if handler is None:
@@ -432,18 +476,29 @@ class RtmClient(EventEmitter):
     async def _reconnect(self) -> None:
         """Log in again until it works, with exponential backoff, jitter and a cap."""
         delay = 0.25
-        while self._state is ConnectionState.RECONNECTING:
-            try:
-                conn, session = await self._connect_and_login(self._config["login_timeout"])
-            except RtmError as exc:
-                log.info("re-login refused: %s", exc)
-            except TimeoutError:
-                pass
-            else:
-                if self._state is ConnectionState.RECONNECTING:
-                    self._accept(conn, session)
-                else:
-                    conn.close()
-                return
+        while not await self._relogin():
             await asyncio.sleep(delay * random.uniform(0.5, 1.5))
             delay = min(delay * 2, self._config["reconnect_backoff_max"])
+
+    async def _relogin(self) -> bool:
+        """One attempt; True when done (CONNECTED again, or logged out or kicked meanwhile)."""
+        if self.connection_state != ConnectionState.RECONNECTING:
+            return True
+        try:
+            conn, session = await self._connect_and_login(self._config["login_timeout"])
+        except RtmError as exc:
+            log.info("re-login refused: %s", exc)
+            return False
+        except TimeoutError:
+            return False
+        self._conn = conn  # its pushes and its close are ours from now on
+        rejoined = await self._rejoin_channels(conn)
+        if self.connection_state != ConnectionState.RECONNECTING:
+            if self._conn is conn:
+                self._conn = None
+            conn.close()
+            return True
+        if not rejoined:
+            return False  # the link dropped again while re-joining
+        self._accept(conn, session)
+        return True

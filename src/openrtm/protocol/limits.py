@@ -7,6 +7,8 @@ sending so that a well-behaved app learns of a mistake without a round trip, wit
 from __future__ import annotations
 
 import re
+from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from openrtm.protocol.codes import MessageType
@@ -17,6 +19,8 @@ if TYPE_CHECKING:
 __all__ = [
     "APP_ID_PATTERN",
     "ID_PATTERN",
+    "JOIN_RATE",
+    "JOIN_SAME_CHANNEL_RATE",
     "MAX_ATTRIBUTE_KEY_BYTES",
     "MAX_ATTRIBUTE_PAIRS",
     "MAX_ATTRIBUTE_VALUE_BYTES",
@@ -30,6 +34,9 @@ __all__ = [
     "MAX_QUERY_PEERS",
     "MAX_SUBSCRIBED_PEERS",
     "MAX_USER_ATTRIBUTES_TOTAL_BYTES",
+    "CallWindow",
+    "CallWindows",
+    "RateLimit",
     "is_valid_app_id",
     "is_valid_channel_id",
     "is_valid_user_id",
@@ -116,3 +123,89 @@ def message_error(msg: Message) -> str | None:
             return "raw payload and description over 32 KB"
         return None
     return f"{msg.type} messages are not supported yet"
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """A call-frequency limit: at most ``calls`` in any ``window`` seconds (spec §5.4)."""
+
+    calls: int
+    window: float
+
+
+# Spec §5.4: joins, any channels; and the same channel again.
+JOIN_RATE = RateLimit(50, 3.0)
+JOIN_SAME_CHANNEL_RATE = RateLimit(2, 5.0)
+
+
+class CallWindow:
+    """A sliding window over the times of recent calls; no I/O, the clock is passed in.
+
+    The server keeps one per session and operation (authoritative); the SDK keeps the same so
+    that a well-behaved app hears of the limit before sending.
+    """
+
+    __slots__ = ("_limit", "_times")
+
+    def __init__(self, limit: RateLimit) -> None:
+        self._limit = limit
+        self._times: deque[float] = deque(maxlen=limit.calls)
+
+    def check(self, now: float) -> bool:
+        """Whether a call at ``now`` is within the limit; records nothing."""
+        times = self._times
+        return len(times) < self._limit.calls or now - times[0] >= self._limit.window
+
+    def record(self, now: float) -> None:
+        """Count a call at ``now``. When a call is under several limits, check them all first:
+        a call refused by one limit must not use up another's budget."""
+        self._times.append(now)
+
+    def allow(self, now: float) -> bool:
+        """Check and, if within the limit, record a call at ``now``."""
+        if not self.check(now):
+            return False
+        self.record(now)
+        return True
+
+    def idle(self, now: float) -> bool:
+        """Whether no recorded call is inside the window any more (the window can be dropped)."""
+        return not self._times or now - self._times[-1] >= self._limit.window
+
+
+class CallWindows:
+    """The call windows of one client (or session): by operation, or operation and target.
+
+    Per-target windows (one per channel, say) pile up; the quiet ones are dropped when the
+    registry grows past ``prune_above``.
+    """
+
+    __slots__ = ("_prune_above", "_windows")
+
+    def __init__(self, prune_above: int = 64) -> None:
+        self._windows: dict[object, CallWindow] = {}
+        self._prune_above = prune_above
+
+    def get(self, key: object, limit: RateLimit, now: float) -> CallWindow:
+        """Return the window of ``key``, creating it for ``limit`` if new."""
+        window = self._windows.get(key)
+        if window is None:
+            if len(self._windows) >= self._prune_above:
+                for stale in [k for k, w in self._windows.items() if w.idle(now)]:
+                    del self._windows[stale]
+            window = self._windows[key] = CallWindow(limit)
+        return window
+
+    def within(self, now: float, *checks: tuple[object, RateLimit]) -> int:
+        """Check a call against several limits; record it only if all pass.
+
+        Returns:
+            The index of the first limit that refuses the call, or -1 when it is recorded.
+        """
+        windows = [self.get(key, limit, now) for key, limit in checks]
+        for i, window in enumerate(windows):
+            if not window.check(now):
+                return i
+        for window in windows:
+            window.record(now)
+        return -1

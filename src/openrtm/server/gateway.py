@@ -72,6 +72,13 @@ class _Connection(WSListener):
         self._session = self._node.connect(PicowsTransport(transport))
 
     def pause_writing(self) -> None:
+        # asyncio calls this from inside the write that crossed the limit, which may be one of
+        # many in a fan-out loop over the channel's members: cutting the session here would
+        # change that loop's dict under it. Cut on the next loop turn instead; until then the
+        # buffer grows by at most what the current fan-out writes.
+        asyncio.get_running_loop().call_soon(self._cut_slow_consumer)
+
+    def _cut_slow_consumer(self) -> None:
         session, ws = self._session, self._ws
         if session is None or ws is None:
             return

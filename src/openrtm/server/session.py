@@ -15,6 +15,7 @@ import msgspec
 
 from openrtm.protocol.codec import FrameError, decode_request, encode, error_reply
 from openrtm.protocol.codes import CloseCode, ProtocolError
+from openrtm.protocol.limits import CallWindows, RateLimit
 from openrtm.protocol.messages import Reply
 
 if TYPE_CHECKING:
@@ -74,9 +75,11 @@ class Session:
         uid: the user id, once logging in.
         session_id: the login session's id, once logged in.
         token_deadline: Unix seconds when the login token expires, if it does.
-        channels: joined (or joining) channels, with the member count last pushed for each.
+        channels: joined channels with the member count last pushed for each (negative while
+            joining).
         inflight: peer-message deliveries awaiting the client's ack, by delivery number.
         held: peer-message pushes held back while stored offline messages are replayed first.
+        windows: call-frequency windows (spec §5.4) by operation, or (operation, target).
     """
 
     __slots__ = (
@@ -92,6 +95,7 @@ class Session:
         "token_deadline",
         "transport",
         "uid",
+        "windows",
     )
 
     def __init__(self, node: Node, transport: Transport) -> None:
@@ -107,6 +111,7 @@ class Session:
         self.inflight: dict[int, object] = {}
         self.last_delivery = 0
         self.held: list[bytes] | None = None
+        self.windows = CallWindows()
 
     def __repr__(self) -> str:
         return f"<Session {self.state.value} app={self.app_id} uid={self.uid!r}>"
@@ -120,6 +125,10 @@ class Session:
             return False
         self.state = new_state
         return True
+
+    def within(self, *checks: tuple[object, RateLimit]) -> int:
+        """Check a call against call-frequency limits (spec §5.4); see ``CallWindows.within``."""
+        return self.windows.within(self.node.timers.now(), *checks)
 
     @property
     def logged_in(self) -> bool:

@@ -9,6 +9,7 @@ second, one every three seconds above 512 members, by the node's shared timers.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,8 @@ from openrtm.protocol.codes import (
     MessageType,
 )
 from openrtm.protocol.limits import (
+    JOIN_RATE,
+    JOIN_SAME_CHANNEL_RATE,
     MAX_JOINED_CHANNELS,
     MAX_MEMBER_EVENTS_CHANNEL_SIZE,
     is_valid_channel_id,
@@ -64,6 +67,7 @@ class ChannelService:
 
     def __init__(self, node: Node) -> None:
         self._node = node
+        self._join_markers = itertools.count(1)
 
     def handlers(self) -> dict[type[ClientMessage], Callable[[Session, Any], None]]:
         """The requests this service answers."""
@@ -88,16 +92,37 @@ class ChannelService:
                 request.id, JoinChannelError.EXCEED_LIMIT, "already in 20 channels (spec §5.5)"
             )
         else:
-            # Taken at once, so that a second join of the same channel is refused meanwhile.
-            session.channels[channel] = 0
-            self._node.spawn(self._join(session, request))
+            self._join_within_limits(session, request)
 
-    async def _join(self, session: Session, request: JoinChannel) -> None:
+    def _join_within_limits(self, session: Session, request: JoinChannel) -> None:
+        channel = request.channel
+        refused = session.within(
+            (JoinChannel, JOIN_RATE), ((JoinChannel, channel), JOIN_SAME_CHANNEL_RATE)
+        )
+        if refused == 0:
+            session.refuse(request.id, JoinChannelError.TOO_OFTEN, "more than 50 joins in 3 s")
+        elif refused == 1:
+            session.refuse(
+                request.id,
+                JoinChannelError.JOIN_SAME_CHANNEL_TOO_OFTEN,
+                "joined this channel twice in the last 5 s",
+            )
+        else:
+            # Taken at once, so that a second join of the same channel is refused meanwhile.
+            # A negative marker, unique to this join, stands until the member count comes (at
+            # least 1 once joined): a join that was left and joined again sees it replaced.
+            marker = -next(self._join_markers)
+            session.channels[channel] = marker
+            self._node.spawn(self._join(session, request, marker))
+
+    async def _join(self, session: Session, request: JoinChannel, marker: int) -> None:
         node, channel = self._node, request.channel
         count = await node.presence.join_channel(session.app_id, channel, session.uid)
-        if not session.logged_in or channel not in session.channels:
-            # Gone or left while joining: undo, and say nothing (the session is over).
-            await self._announce_leave(session.app_id, session.uid, channel)
+        if not session.logged_in or session.channels.get(channel) != marker:
+            # Left (or gone) while joining: nobody heard of the join, so undo it quietly. The
+            # join is still answered: it happened, and the leave that followed undid it.
+            await node.presence.leave_channel(session.app_id, channel, session.uid)
+            session.reply(request.id)
             return
         node.hub.add_member(session, channel)
         node.broker.publish_channel(
@@ -122,7 +147,8 @@ class ChannelService:
 
     def remove(self, session: Session, channel: str) -> None:
         """Take ``session`` out of ``channel`` (leave, logout, kick, link lost)."""
-        del session.channels[channel]
+        if session.channels.pop(channel) <= 0:
+            return  # still joining: the join sees its marker gone and undoes itself
         self._node.hub.remove_member(session, channel)
         self._node.spawn(self._announce_leave(session.app_id, session.uid, channel))
 
