@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -62,6 +63,24 @@ class Recorder:
 
     def names(self) -> list[str]:
         return [name for name, _ in self.events]
+
+
+async def until(predicate: Callable[[], object], timeout: float | None = None) -> None:
+    """Wait until ``predicate()`` is truthy, polling; it may return an awaitable.
+
+    For state with no event to wait on (server internals); at most ``timeout`` (5 units).
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + (timeout or unit(5))
+    while True:
+        result = predicate()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        if loop.time() > deadline:
+            raise TimeoutError("condition not reached in time")
+        await asyncio.sleep(0.005)
 
 
 ServerFactory = Callable[..., Awaitable[Server]]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import pytest
@@ -30,6 +30,7 @@ from tests.conftest import (
     Recorder,
     ServerFactory,
     unit,
+    until,
 )
 from tests.server.test_gateway_frames import RawClient
 
@@ -75,16 +76,6 @@ def args_of(events: Recorder, name: str) -> list[tuple[Any, ...]]:
 def texts(events: Recorder) -> list[str | None]:
     """The texts of the recorded channel messages, in order."""
     return [args[0].text for args in args_of(events, "ChannelMessage")]
-
-
-async def until(predicate: Callable[[], bool], timeout: float | None = None) -> None:
-    """Wait until ``predicate()`` is true, polling, for at most ``timeout`` (default 5 units)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + (timeout or unit(5))
-    while not predicate():
-        if loop.time() > deadline:
-            raise TimeoutError("condition not reached in time")
-        await asyncio.sleep(0.005)
 
 
 async def flush(sender: Member, receivers: Iterable[Member], marker: str) -> None:

@@ -11,7 +11,7 @@ from agora_token_builder import RtmTokenBuilder
 import openrtm
 from openrtm.protocol.tokens import TokenFormat, build_token, build_token_007
 from openrtm.server import Server
-from tests.conftest import APP_CERT, APP_ID, OTHER_APP_ID, ClientFactory, Recorder, unit
+from tests.conftest import APP_CERT, APP_ID, OTHER_APP_ID, ClientFactory, Recorder, unit, until
 
 STATES = "ConnectionStateChanged"
 
@@ -48,8 +48,8 @@ async def test_logout_removes_the_user_from_the_server(
     assert server.node.hub.user(APP_ID, "alice") is not None
     assert (await server.node.presence.online(APP_ID, ["alice"])) == {"alice": True}
     await client.logout()
-    await _until(lambda: server.node.hub.user(APP_ID, "alice") is None)
-    await _until_async(lambda: _offline(server, "alice"))
+    await until(lambda: server.node.hub.user(APP_ID, "alice") is None)
+    await until(lambda: _offline(server, "alice"))
 
 
 async def test_login_twice_is_code_8(server: Server, make_client: ClientFactory) -> None:
@@ -339,24 +339,6 @@ async def test_server_stop_sends_going_away_and_client_reconnects(
 
 async def _offline(server: Server, uid: str) -> bool:
     return (await server.node.presence.online(APP_ID, [uid])) == {uid: False}
-
-
-async def _until(predicate: object, timeout: float | None = None) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + (timeout or unit(5))
-    while not predicate():  # type: ignore[operator]
-        if loop.time() > deadline:
-            raise TimeoutError("condition not reached")
-        await asyncio.sleep(0.01)
-
-
-async def _until_async(predicate: object, timeout: float | None = None) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + (timeout or unit(5))
-    while not await predicate():  # type: ignore[operator]
-        if loop.time() > deadline:
-            raise TimeoutError("condition not reached")
-        await asyncio.sleep(0.01)
 
 
 async def test_cancelling_login_propagates_and_leaves_the_client_disconnected(

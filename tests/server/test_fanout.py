@@ -24,7 +24,7 @@ import openrtm
 from openrtm.protocol.messages import PROTOCOL_VERSION, ChannelMessagePush
 from openrtm.server import Server
 from openrtm.server.services import channels as channels_module
-from tests.conftest import APP_ID, ClientFactory, Recorder, ServerFactory, unit
+from tests.conftest import APP_ID, ClientFactory, Recorder, ServerFactory, unit, until
 from tests.server.test_gateway_frames import ConnectionClosed, RawClient
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -60,16 +60,6 @@ async def bytes_member(server: Server, uid: str, channel: str = "room") -> Bytes
             assert frame == {"t": "reply", "id": 1}, frame
             return client
     raise AssertionError("no answer to join")
-
-
-async def until(predicate: Any, timeout: float | None = None) -> None:
-    """Wait until ``predicate()`` is true, polling, for at most ``timeout`` (default 5 units)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + (timeout or unit(5))
-    while not predicate():
-        if loop.time() > deadline:
-            raise TimeoutError("condition not reached in time")
-        await asyncio.sleep(0.005)
 
 
 def channel_texts(events: Recorder) -> list[str]:

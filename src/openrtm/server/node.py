@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -25,8 +24,8 @@ from openrtm.engines.base import (
 )
 from openrtm.engines.memory import MemoryBroker, MemoryPresence
 from openrtm.protocol.codec import REQUEST_TYPES
-from openrtm.protocol.codes import CloseCode
-from openrtm.protocol.messages import ClientMessage
+from openrtm.protocol.codes import CloseCode, MessageType
+from openrtm.protocol.messages import ClientMessage, Message
 from openrtm.server.auth import Authenticator
 from openrtm.server.config import ServerConfig
 from openrtm.server.hub import Hub
@@ -34,8 +33,8 @@ from openrtm.server.services.channels import ChannelService
 from openrtm.server.services.login import LoginService
 from openrtm.server.services.peers import PeerService
 from openrtm.server.session import Session, SessionEvent, Transport
-from openrtm.server.timers import Timers
-from openrtm.store.base import Store, UserEventRecord
+from openrtm.server.timers import Timers, now_ms
+from openrtm.store.base import HistoryDestinationKind, HistoryRecord, Store, UserEventRecord
 from openrtm.store.sqlite import SqliteStore
 
 __all__ = ["Handler", "Node"]
@@ -43,11 +42,6 @@ __all__ = ["Handler", "Node"]
 log = logging.getLogger("openrtm.node")
 
 Handler = Callable[[Session, Any], None]
-
-
-def now_ms() -> int:
-    """Wall-clock milliseconds since the epoch, as the protocol stamps times."""
-    return time.time_ns() // 1_000_000
 
 
 class Node:
@@ -169,6 +163,23 @@ class Node:
             self.spawn(
                 self.presence.remove_session(session.app_id, session.uid, session.session_id)
             )
+
+    def archive(
+        self,
+        app_id: str,
+        src: str,
+        dst: str,
+        dst_kind: HistoryDestinationKind,
+        msg: Message,
+        ts: int,
+    ) -> None:
+        """Archive a message sent with ``history`` for the REST history API (spec §6.3).
+
+        Only text messages are archived; the others are silently not (as Agora does).
+        """
+        if msg.type is MessageType.TEXT:
+            record = HistoryRecord(src=src, dst=dst, dst_kind=dst_kind, payload=msg.text, ts=ts)
+            self.store.record_history(app_id, record)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run ``coro`` in the background, keeping a reference and logging its failure."""

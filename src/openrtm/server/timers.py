@@ -15,11 +15,17 @@ import heapq
 import itertools
 import logging
 import math
+import time
 from collections.abc import Callable
 
-__all__ = ["Timer", "TimerQueue", "Timers"]
+__all__ = ["Timer", "TimerQueue", "Timers", "now_ms"]
 
 log = logging.getLogger("openrtm.timers")
+
+
+def now_ms() -> int:
+    """Wall-clock milliseconds since the epoch: how the protocol and the store stamp times."""
+    return time.time_ns() // 1_000_000
 
 
 class Timer:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import time
 from typing import TYPE_CHECKING, Any
 
 from openrtm.engines.base import ChannelEvent, ChannelMessageEvent, MemberJoined, MemberLeft
@@ -21,7 +20,6 @@ from openrtm.protocol.codes import (
     GetMembersError,
     JoinChannelError,
     LeaveChannelError,
-    MessageType,
 )
 from openrtm.protocol.limits import (
     JOIN_RATE,
@@ -43,7 +41,8 @@ from openrtm.protocol.messages import (
     MemberLeftPush,
     SendChannelMessage,
 )
-from openrtm.store.base import ChannelEventRecord, HistoryRecord
+from openrtm.server.timers import now_ms
+from openrtm.store.base import ChannelEventRecord
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -55,11 +54,6 @@ if TYPE_CHECKING:
 __all__ = ["ChannelService"]
 
 log = logging.getLogger("openrtm.channels")
-
-
-def now_ms() -> int:
-    """Wall-clock milliseconds since the epoch."""
-    return time.time_ns() // 1_000_000
 
 
 class ChannelService:
@@ -170,15 +164,10 @@ class ChannelService:
             session.refuse(request.id, ChannelMessageError.INVALID_MESSAGE, problem)
             return
         ts = now_ms()
-        if request.history and request.msg.type is MessageType.TEXT:
-            record = HistoryRecord(
-                src=session.uid,
-                dst=request.channel,
-                dst_kind="channel",
-                payload=request.msg.text,
-                ts=ts,
+        if request.history:
+            self._node.archive(
+                session.app_id, session.uid, request.channel, "channel", request.msg, ts
             )
-            self._node.store.record_history(session.app_id, record)
         event = ChannelMessageEvent(sender=session.uid, mid=request.mid, msg=request.msg, ts=ts)
         self._node.broker.publish_channel(session.app_id, request.channel, event)
         session.reply(request.id)

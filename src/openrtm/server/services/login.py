@@ -26,6 +26,7 @@ from openrtm.protocol.messages import (
 )
 from openrtm.server.auth import LoginRefused
 from openrtm.server.session import Session, SessionEvent, SessionState
+from openrtm.server.timers import now_ms
 from openrtm.store.base import UserEventRecord
 
 if TYPE_CHECKING:
@@ -98,16 +99,14 @@ class LoginService:
         if session.login_timer is not None:
             session.login_timer.cancel()
             session.login_timer = None
-        node.store.record_user_event(
-            app_id, UserEventRecord(uid=uid, type="Login", ms=time.time_ns() // 1_000_000)
-        )
+        node.store.record_user_event(app_id, UserEventRecord(uid=uid, type="Login", ms=now_ms()))
         session.reply(
             request_id,
             LoginResult(
                 session_id=session_id,
                 protocol=PROTOCOL_VERSION,
                 server=f"openrtm/{VERSION}",
-                server_ts=time.time_ns() // 1_000_000,
+                server_ts=now_ms(),
                 token_deadline=session.token_deadline,
             ),
         )

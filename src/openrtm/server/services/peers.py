@@ -12,14 +12,13 @@ the replay gets it again (it de-duplicates by ``mid``).
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from openrtm.engines.base import PeerDelivered, PeerMessageEvent
 from openrtm.protocol.codec import encode
-from openrtm.protocol.codes import MessageType, PeerMessageError
+from openrtm.protocol.codes import PeerMessageError
 from openrtm.protocol.limits import is_valid_user_id, message_error
 from openrtm.protocol.messages import (
     Ack,
@@ -29,7 +28,8 @@ from openrtm.protocol.messages import (
     PeerMessageResult,
     SendPeerMessage,
 )
-from openrtm.store.base import HistoryRecord, InboxEntry
+from openrtm.server.timers import now_ms
+from openrtm.store.base import InboxEntry
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,11 +46,6 @@ _RECEIVED = PeerMessageResult(received=True)
 _NOT_RECEIVED = PeerMessageResult(received=False)
 _CACHED = PeerMessageResult(received=False, cached=True)
 _message_decoder = msgspec.json.Decoder(Message)
-
-
-def now_ms() -> int:
-    """Wall-clock milliseconds since the epoch: ``serverReceivedTs``."""
-    return time.time_ns() // 1_000_000
 
 
 class _Pending:
@@ -87,12 +82,8 @@ class PeerService:
             session.refuse(request.id, PeerMessageError.INVALID_MESSAGE, problem)
             return
         ts = now_ms()
-        if request.history and request.msg.type is MessageType.TEXT:
-            # Spec §6.3: only text messages are archived, for the REST history API.
-            record = HistoryRecord(
-                src=session.uid, dst=request.to, dst_kind="user", payload=request.msg.text, ts=ts
-            )
-            self._node.store.record_history(session.app_id, record)
+        if request.history:
+            self._node.archive(session.app_id, session.uid, request.to, "user", request.msg, ts)
         key = (session.session_id, request.id)
         self._pending[key] = _Pending(session, request)
         event = PeerMessageEvent(
