@@ -10,6 +10,7 @@ This package's top level is the Python SDK (design §4)::
 """
 
 from openrtm._version import VERSION
+from openrtm.client.attributes import ChannelAttribute, ChannelAttributeOptions
 from openrtm.client.channel import RtmChannel
 from openrtm.client.client import RtmClient, create_instance
 from openrtm.client.messages import (
@@ -44,6 +45,8 @@ from openrtm.protocol.codes import (
 
 __all__ = [
     "VERSION",
+    "ChannelAttribute",
+    "ChannelAttributeOptions",
     "ConnectionChangeReason",
     "ConnectionState",
     "LocalInvitationFailureReason",

@@ -46,6 +46,21 @@ def test_every_request_type_is_registered_by_its_tag() -> None:
         "leave",
         "channel_msg",
         "get_members",
+        "query_online",
+        "subscribe",
+        "unsubscribe",
+        "query_subscriptions",
+        "member_counts",
+        "set_user_attrs",
+        "update_user_attrs",
+        "delete_user_attrs",
+        "clear_user_attrs",
+        "get_user_attrs",
+        "set_channel_attrs",
+        "update_channel_attrs",
+        "delete_channel_attrs",
+        "clear_channel_attrs",
+        "get_channel_attrs",
     }
 
 

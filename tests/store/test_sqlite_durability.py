@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from openrtm.store import INBOX_CAP, INBOX_TTL_MS, SqliteStore, StoreError, UserEventRecord
+from openrtm.store import (
+    INBOX_CAP,
+    INBOX_TTL_MS,
+    AttributeRefused,
+    SqliteStore,
+    StoreError,
+    UserEventRecord,
+)
 from tests.store.conftest import timeout
 
 CHILD = textwrap.dedent(
@@ -255,6 +262,46 @@ async def test_a_failing_operation_fails_only_itself(tmp_path: Path) -> None:
                 UserEventRecord("before", "Login", 1),
                 UserEventRecord("after", "Logout", 2),
             ]
+    finally:
+        await store.close()
+
+
+async def test_attribute_writes_are_committed_when_awaited_and_refusals_share_a_batch(
+    tmp_path: Path,
+) -> None:
+    """Refused writes fail alone inside the group commit; accepted ones are on disk at once."""
+    path = tmp_path / "openrtm.sqlite3"
+    store = SqliteStore(path)
+    await store.open()
+
+    def at_most_10(merged: dict[str, str]) -> str | None:
+        return "more than 10 attributes" if len(merged) > 10 else None
+
+    try:
+        async with asyncio.timeout(timeout()):
+            before = store.committed_batches
+            results = await asyncio.gather(
+                *(
+                    store.update_channel_attributes(
+                        "app", "c", {f"k{i}": "v"}, user_id="u", ts=i, check=at_most_10
+                    )
+                    for i in range(20)
+                ),
+                return_exceptions=True,
+            )
+            batches = store.committed_batches - before
+            assert 1 <= batches <= 5, batches  # refusals did not break the group commit
+            assert sum(isinstance(r, AttributeRefused) for r in results) == 10
+            # Committed when awaited: another connection sees it, the store still open.
+            outside = sqlite3.connect(path)
+            try:
+                rows = outside.execute(
+                    "SELECT key, ts FROM channel_attributes WHERE app_id = 'app' AND channel = 'c'"
+                ).fetchall()
+            finally:
+                outside.close()
+            won = [i for i, r in enumerate(results) if not isinstance(r, BaseException)]
+            assert sorted(rows) == sorted((f"k{i}", i) for i in won)
     finally:
         await store.close()
 

@@ -11,14 +11,20 @@ import pytest
 
 from openrtm.store import (
     EVENTS_KEPT_PER_APP,
+    ChannelAttribute,
+    ChannelEventRecord,
     HistoryRecord,
+    InboxEntry,
     SqliteStore,
     StoreError,
     UserEventRecord,
 )
 from tests.store.conftest import timeout
 
-LATEST = 2
+LATEST = 3
+
+V2_NOW = 1_700_000_000_000
+"""When the version 2 data was written, in ms since the epoch."""
 
 
 def schema_section(version: int) -> str:
@@ -47,6 +53,37 @@ def make_v1_database(path: Path, user_events: int) -> None:
         )
         conn.execute("INSERT INTO event_counts (kind, app_id, n) VALUES ('channel', 'app', 1)")
         conn.execute("PRAGMA user_version = 1")
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def make_v2_database(path: Path) -> None:
+    """A database as the version 2 code left it: events, inbox entries and history in it."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.executescript(schema_section(1) + schema_section(2))
+        conn.execute(
+            "INSERT INTO user_events (app_id, uid, type, ms) VALUES ('app', 'u1', 'Login', 1)"
+        )
+        conn.execute(
+            "INSERT INTO channel_events (app_id, channel_id, uid, type, ms) "
+            "VALUES ('app', 'c', 'u1', 'Join', 2)"
+        )
+        conn.execute("INSERT INTO event_counts (kind, app_id, n) VALUES ('user', 'app', 1)")
+        conn.execute("INSERT INTO event_counts (kind, app_id, n) VALUES ('channel', 'app', 1)")
+        conn.executemany(
+            "INSERT INTO inbox (app_id, receiver, sender, mid, payload, ts) "
+            "VALUES ('app', 'bob', 'alice', ?, ?, ?)",
+            [(f"m{i}", b"\x00" + bytes([i]), V2_NOW + i) for i in range(3)],
+        )
+        conn.execute("INSERT INTO inbox_counts (app_id, receiver, n) VALUES ('app', 'bob', 3)")
+        conn.execute(
+            "INSERT INTO history (app_id, src, dst, dst_kind, payload, ts) "
+            "VALUES ('app', 'alice', 'c', 'channel', 'hello', ?)",
+            (V2_NOW,),
+        )
+        conn.execute("PRAGMA user_version = 2")
         conn.commit()
     finally:
         conn.close()
@@ -116,9 +153,57 @@ async def test_a_version_1_database_is_migrated_and_keeps_its_events(tmp_path: P
     assert user_version(path) == LATEST
 
 
-async def test_a_migrated_database_has_the_schema_of_a_new_one(tmp_path: Path) -> None:
+async def test_a_version_2_database_is_migrated_and_keeps_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "openrtm.sqlite3"
+    make_v2_database(path)
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        async with asyncio.timeout(timeout(2)):
+            assert await store.take_user_events("app") == [UserEventRecord("u1", "Login", 1)]
+            assert await store.take_channel_events("app") == [
+                ChannelEventRecord("c", "u1", "Join", 2)
+            ]
+            entries = await store.inbox_peek("app", "bob", now_ms=V2_NOW)
+            assert [(e.mid, e.payload, e.ts) for e in entries] == [
+                (f"m{i}", b"\x00" + bytes([i]), V2_NOW + i) for i in range(3)
+            ]
+            assert await store.history("app", 0, V2_NOW + 1, limit=20) == [
+                HistoryRecord("alice", "c", "channel", "hello", V2_NOW)
+            ]
+            # The inbox counter and seq came through: a new entry comes after the old ones.
+            await store.inbox_put("app", "bob", "carol", "m3", b"new", V2_NOW + 3)
+            (*_, newest) = await store.inbox_peek("app", "bob", now_ms=V2_NOW)
+            assert newest == InboxEntry(newest.seq, "carol", "m3", b"new", V2_NOW + 3)
+            assert newest.seq > entries[-1].seq
+
+            assert await store.channels_with_attributes() == []
+            written = await store.set_channel_attributes(
+                "app", "c", {"k": "v"}, user_id="alice", ts=V2_NOW, check=lambda merged: None
+            )
+            assert written == {"k": ChannelAttribute("v", "alice", V2_NOW)}
+    finally:
+        await store.close()
+    assert user_version(path) == LATEST
+
+    reopened = SqliteStore(path)
+    await reopened.open()
+    try:
+        async with asyncio.timeout(timeout()):
+            assert await reopened.get_channel_attributes("app", "c") == written
+    finally:
+        await reopened.close()
+
+
+@pytest.mark.parametrize("make_old", ["v1", "v2"])
+async def test_a_migrated_database_has_the_schema_of_a_new_one(
+    tmp_path: Path, make_old: str
+) -> None:
     migrated, new = tmp_path / "migrated.sqlite3", tmp_path / "new.sqlite3"
-    make_v1_database(migrated, user_events=3)
+    if make_old == "v1":
+        make_v1_database(migrated, user_events=3)
+    else:
+        make_v2_database(migrated)
     for path in (migrated, new):
         store = SqliteStore(path)
         await store.open()
@@ -131,6 +216,7 @@ async def test_a_migrated_database_has_the_schema_of_a_new_one(tmp_path: Path) -
         "inbox_counts",
         "history",
         "history_app_ts",
+        "channel_attributes",
     }
 
 
@@ -151,6 +237,24 @@ async def test_a_failed_migration_leaves_the_database_as_it_was(tmp_path: Path) 
     # All of version 2 or none of it: the inbox created before the failure was rolled back.
     assert schema_of(path) == before
     assert user_version(path) == 1
+
+
+async def test_a_failed_version_3_migration_leaves_version_2_alone(tmp_path: Path) -> None:
+    path = tmp_path / "openrtm.sqlite3"
+    make_v2_database(path)
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE channel_attributes (x)")  # in the way of version 3
+    conn.commit()
+    conn.close()
+    before = schema_of(path)
+
+    store = SqliteStore(path)
+    with pytest.raises(StoreError) as caught:
+        await store.open()
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    await store.close()
+    assert schema_of(path) == before
+    assert user_version(path) == 2
 
 
 async def test_a_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """``RtmChannel``: one channel of a client (spec §1.4, design §4).
 
 Events: ``ChannelMessage(message, member_id, props)``, ``MemberJoined(member_id)``,
-``MemberLeft(member_id)``, ``MemberCountUpdated(count)``.
+``MemberLeft(member_id)``, ``MemberCountUpdated(count)``, ``AttributesUpdated(attributes)``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from openrtm.client.attributes import from_wire as attributes_from_wire
 from openrtm.client.events import EventEmitter
 from openrtm.client.messages import (
     ReceivedMessageProperties,
@@ -21,6 +22,7 @@ from openrtm.client.messages import (
     to_wire,
 )
 from openrtm.errors import error_for
+from openrtm.protocol.attributes import ChannelAttributesPush
 from openrtm.protocol.codes import (
     ChannelMessageError,
     GetMembersError,
@@ -200,6 +202,8 @@ class RtmChannel(EventEmitter):
             self.emit("MemberLeft", frame.uid)
         elif isinstance(frame, MemberCountPush):
             self.emit("MemberCountUpdated", frame.count)
+        elif isinstance(frame, ChannelAttributesPush):
+            self.emit("AttributesUpdated", attributes_from_wire(frame.attrs))
 
 
 def _ignore_outcome(answer: asyncio.Future[Any]) -> None:

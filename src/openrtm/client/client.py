@@ -15,7 +15,6 @@ import logging
 import os
 import random
 import secrets
-from collections import OrderedDict
 from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
@@ -24,20 +23,29 @@ import msgspec
 from picows import WSError
 
 from openrtm._version import VERSION
+from openrtm.client.attributes import AttributeCalls, ChannelAttribute, ChannelAttributeOptions
 from openrtm.client.channel import RtmChannel
 from openrtm.client.connection import Connection, LinkLost
 from openrtm.client.events import EventEmitter
 from openrtm.client.messages import (
     PeerMessageSendResult,
-    ReceivedMessageProperties,
     RtmMessage,
     SendMessageOptions,
-    from_wire,
-    to_wire,
 )
+from openrtm.client.peers import PeerCalls
+from openrtm.client.presence import PresenceCalls
 from openrtm.client.states import Trigger, next_state
 from openrtm.errors import RtmError, error_for
+from openrtm.protocol.attributes import (
+    ChannelAttributesPush,
+    ClearChannelAttributes,
+    DeleteChannelAttributes,
+    SetChannelAttributes,
+    SetUserAttributes,
+    UpdateChannelAttributes,
+)
 from openrtm.protocol.codes import (
+    AttributeOperationError,
     CloseCode,
     ConnectionChangeReason,
     ConnectionState,
@@ -46,7 +54,7 @@ from openrtm.protocol.codes import (
     JoinChannelError,
     LoginError,
     LogoutError,
-    PeerMessageError,
+    PeerSubscriptionStatusError,
     close_policy,
 )
 from openrtm.protocol.limits import (
@@ -58,7 +66,6 @@ from openrtm.protocol.limits import (
 )
 from openrtm.protocol.messages import (
     PROTOCOL_VERSION,
-    Ack,
     ChannelMessagePush,
     JoinChannel,
     Login,
@@ -68,20 +75,16 @@ from openrtm.protocol.messages import (
     MemberJoinedPush,
     MemberLeftPush,
     PeerMessagePush,
-    PeerMessageResult,
     Request,
-    SendPeerMessage,
     ServerFrame,
 )
+from openrtm.protocol.presence import PeerStatusPush, Subscribe
 
 __all__ = ["DEFAULT_SERVER", "RtmClient", "create_instance"]
 
 log = logging.getLogger("openrtm.client")
 
 DEFAULT_SERVER = "ws://127.0.0.1:8765/"
-
-# How many recent (sender, mid) pairs a client remembers to drop redelivered messages.
-_SEEN_MESSAGES = 4096
 
 # RtmConfig keys of the Web SDK (spec §1.1), in both spellings, plus openrtm's own timing keys.
 _CONFIG_KEYS = {
@@ -135,7 +138,7 @@ class RtmClient(EventEmitter):
     """A client of one App (spec §1.2); create it with :func:`create_instance`.
 
     Events: ``ConnectionStateChanged(new_state, reason)`` (strings, spec §3.1);
-    ``MessageFromPeer(message, peer_id, props)``.
+    ``MessageFromPeer(message, peer_id, props)``; ``PeersOnlineStatusChanged(statuses)``.
     """
 
     def __init__(
@@ -157,16 +160,20 @@ class RtmClient(EventEmitter):
         self._last_login_at: float | None = None
         self._mid_prefix = secrets.token_hex(4) + "-"
         self._last_mid = 0
-        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._windows = CallWindows()
         self.channels: dict[str, RtmChannel] = {}
         """Joined (or joining) channels by id; the SDK's own bookkeeping."""
+        self._peers = PeerCalls(self)
+        self._presence = PresenceCalls(self)
+        self._attributes = AttributeCalls(self)
         self._push_handlers: dict[type[ServerFrame], Callable[[Any], None]] = {
-            PeerMessagePush: self._on_peer_message,
+            PeerMessagePush: self._peers.on_push,
             ChannelMessagePush: self._on_channel_push,
             MemberJoinedPush: self._on_channel_push,
             MemberLeftPush: self._on_channel_push,
             MemberCountPush: self._on_channel_push,
+            ChannelAttributesPush: self._on_channel_push,
+            PeerStatusPush: self._presence.on_push,
         }
 
     @property
@@ -247,6 +254,9 @@ class RtmClient(EventEmitter):
         self._session = None
         for channel in list(self.channels.values()):
             channel._forget()  # spec §3.2: logout leaves every channel
+        # Spec §6.9, §6.6: logout wipes subscriptions and this user's attributes.
+        self._presence.following.clear()
+        self._attributes.local = {}
         if conn is not None and not conn.closed:
             # Logging out locally is what matters; the server drops us anyway.
             with contextlib.suppress(RtmError, LinkLost, TimeoutError):
@@ -265,7 +275,7 @@ class RtmClient(EventEmitter):
         peer_id: str,
         options: SendMessageOptions | dict[str, Any] | None = None,
     ) -> PeerMessageSendResult:
-        """Send a message to ``peer_id`` (spec §1.2 ``sendMessageToPeer``, §6.1).
+        """Send a message to ``peer_id`` (``sendMessageToPeer``, spec §6.1).
 
         Resolves with ``has_peer_received`` True once the peer's SDK acknowledged it, False
         when the peer is offline (stored for it with ``enable_offline_messaging``).
@@ -275,24 +285,7 @@ class RtmClient(EventEmitter):
             RtmInvalidArgumentError: 6 invalid peer id; 7 not a valid message (32 KB).
             RtmTimeoutError: 2, no answer in time.
         """
-        if not self.logged_in:
-            raise error_for(PeerMessageError.USER_NOT_LOGGED_IN, "not logged in")
-        if not is_valid_user_id(peer_id):
-            raise error_for(PeerMessageError.INVALID_USERID, "invalid peer id")
-        wire = to_wire(message)
-        if isinstance(wire, str):
-            raise error_for(PeerMessageError.INVALID_MESSAGE, wire)
-        opts = SendMessageOptions.coerce(options)
-        result = await self.call(
-            SendPeerMessage,
-            PeerMessageError,
-            to=peer_id,
-            mid=self.next_mid(),
-            msg=wire,
-            offline=opts.enable_offline_messaging,
-            history=opts.enable_historical_messaging,
-        )
-        return PeerMessageSendResult(msgspec.convert(result, PeerMessageResult).received)
+        return await self._peers.send(message, peer_id, options)
 
     def create_channel(self, channel_id: str) -> RtmChannel:
         """Create a channel object; joining is separate (spec §1.2 ``createChannel``).
@@ -310,6 +303,11 @@ class RtmClient(EventEmitter):
         Returns the index of the first refusing limit, or -1 when the call is recorded.
         """
         return self._windows.within(asyncio.get_running_loop().time(), *checks)
+
+    def send_frame(self, frame: msgspec.Struct) -> None:
+        """Send a frame that gets no answer (an ack), if connected."""
+        if self._conn is not None:
+            self._conn.send(frame)
 
     def next_mid(self) -> str:
         """A message id unique to this client (receivers de-duplicate by it)."""
@@ -343,23 +341,108 @@ class RtmClient(EventEmitter):
         """Send a request of ``kind`` and return its result (see :meth:`send_request`)."""
         return await self.send_request(kind, errors, **fields)
 
-    def _on_peer_message(self, frame: PeerMessagePush) -> None:
-        key = (frame.sender, frame.mid)
-        if key not in self._seen:  # a redelivery (spec §6.5) is acked, not shown twice
-            self._seen[key] = None
-            if len(self._seen) > _SEEN_MESSAGES:
-                self._seen.popitem(last=False)
-            props = ReceivedMessageProperties(
-                server_received_ts=frame.ts, is_offline_message=frame.offline
-            )
-            self.emit("MessageFromPeer", from_wire(frame.msg), frame.sender, props)
-        conn = self._conn
-        if conn is not None:
-            # Only now may the sender hear ``has_peer_received`` (design §3).
-            conn.send(Ack(d=frame.d))
+    # --- presence (spec §1.2, §6.9): see client/presence.py ---------------------------------
+
+    async def query_peers_online_status(self, peer_ids: list[str]) -> dict[str, bool]:
+        """Which of 1–256 peers are logged in (``queryPeersOnlineStatus``)."""
+        return await self._presence.query(peer_ids)
+
+    async def subscribe_peers_online_status(self, peer_ids: list[str]) -> None:
+        """Follow peers' online state (``subscribePeersOnlineStatus``); at most 512 in all."""
+        await self._presence.subscribe(peer_ids)
+
+    async def unsubscribe_peers_online_status(self, peer_ids: list[str]) -> None:
+        """Stop following peers (``unsubscribePeersOnlineStatus``)."""
+        await self._presence.unsubscribe(peer_ids)
+
+    async def query_peers_by_subscription_option(self, option: str) -> list[str]:
+        """The followed peers; option ``"ONLINE_STATUS"`` (``queryPeersBySubscriptionOption``)."""
+        return await self._presence.query_by_option(option)
+
+    async def get_channel_member_count(self, channel_ids: list[str]) -> dict[str, int]:
+        """Member counts of 1–32 channels, joined or not (``getChannelMemberCount``)."""
+        return await self._presence.member_counts(channel_ids)
+
+    # --- attributes (spec §1.2, §6.6, §6.7): see client/attributes.py -----------------------
+
+    async def set_local_user_attributes(self, attrs: dict[str, str]) -> None:
+        """Replace this user's attributes (``setLocalUserAttributes``)."""
+        await self._attributes.set_local(attrs)
+
+    async def add_or_update_local_user_attributes(self, attrs: dict[str, str]) -> None:
+        """Add or update this user's attributes (``addOrUpdateLocalUserAttributes``)."""
+        await self._attributes.update_local(attrs)
+
+    async def delete_local_user_attributes_by_keys(self, keys: list[str]) -> None:
+        """Delete this user's attributes of ``keys`` (``deleteLocalUserAttributesByKeys``)."""
+        await self._attributes.delete_local(keys)
+
+    async def clear_local_user_attributes(self) -> None:
+        """Delete all of this user's attributes (``clearLocalUserAttributes``)."""
+        await self._attributes.clear_local()
+
+    async def get_user_attributes(self, uid: str) -> dict[str, str]:
+        """An online user's attributes (``getUserAttributes``); code 6 when offline."""
+        return await self._attributes.get_user(uid)
+
+    async def get_user_attributes_by_keys(self, uid: str, keys: list[str]) -> dict[str, str]:
+        """An online user's attributes of ``keys`` (``getUserAttributesByKeys``)."""
+        return await self._attributes.get_user(uid, keys)
+
+    async def set_channel_attributes(
+        self,
+        channel_id: str,
+        attrs: dict[str, str],
+        options: ChannelAttributeOptions | dict[str, Any] | None = None,
+    ) -> None:
+        """Replace a channel's attributes (``setChannelAttributes``); no membership needed."""
+        await self._attributes.write_channel(SetChannelAttributes, channel_id, options, attrs=attrs)
+
+    async def add_or_update_channel_attributes(
+        self,
+        channel_id: str,
+        attrs: dict[str, str],
+        options: ChannelAttributeOptions | dict[str, Any] | None = None,
+    ) -> None:
+        """Add or update a channel's attributes (``addOrUpdateChannelAttributes``)."""
+        await self._attributes.write_channel(
+            UpdateChannelAttributes, channel_id, options, attrs=attrs
+        )
+
+    async def delete_channel_attributes_by_keys(
+        self,
+        channel_id: str,
+        keys: list[str],
+        options: ChannelAttributeOptions | dict[str, Any] | None = None,
+    ) -> None:
+        """Delete a channel's attributes of ``keys`` (``deleteChannelAttributesByKeys``)."""
+        await self._attributes.write_channel(
+            DeleteChannelAttributes, channel_id, options, keys=keys
+        )
+
+    async def clear_channel_attributes(
+        self, channel_id: str, options: ChannelAttributeOptions | dict[str, Any] | None = None
+    ) -> None:
+        """Delete all of a channel's attributes (``clearChannelAttributes``)."""
+        await self._attributes.write_channel(ClearChannelAttributes, channel_id, options)
+
+    async def get_channel_attributes(self, channel_id: str) -> dict[str, ChannelAttribute]:
+        """A channel's attributes (``getChannelAttributes``); no membership needed."""
+        return await self._attributes.get_channel(channel_id)
+
+    async def get_channel_attributes_by_keys(
+        self, channel_id: str, keys: list[str]
+    ) -> dict[str, ChannelAttribute]:
+        """A channel's attributes of ``keys`` (``getChannelAttributesByKeys``)."""
+        return await self._attributes.get_channel(channel_id, keys)
 
     def _on_channel_push(
-        self, frame: ChannelMessagePush | MemberJoinedPush | MemberLeftPush | MemberCountPush
+        self,
+        frame: ChannelMessagePush
+        | MemberJoinedPush
+        | MemberLeftPush
+        | MemberCountPush
+        | ChannelAttributesPush,
     ) -> None:
         channel = self.channels.get(frame.channel)
         if channel is not None:
@@ -435,8 +518,9 @@ class RtmClient(EventEmitter):
         self._session = session
         self._transition(Trigger.ACCEPTED)
 
-    async def _rejoin_channels(self, conn: Connection) -> bool:
-        """Re-join every channel on a new connection (spec §3.2), before CONNECTED is announced.
+    async def _restore(self, conn: Connection) -> bool:
+        """Restore the session on a new connection before CONNECTED is announced (spec §3.2):
+        re-join the channels, re-subscribe the followed peers, re-write the user attributes.
 
         Returns False when the link was lost meanwhile; a refused channel is forgotten.
         """
@@ -444,6 +528,15 @@ class RtmClient(EventEmitter):
             (channel, self.send_request(JoinChannel, JoinChannelError, channel=channel_id))
             for channel_id, channel in list(self.channels.items())
         ]
+        others = []
+        if self._presence.following:
+            peers = list(self._presence.following)
+            others.append(self.send_request(Subscribe, PeerSubscriptionStatusError, peers=peers))
+        if self._attributes.local:
+            attrs = dict(self._attributes.local)
+            others.append(
+                self.send_request(SetUserAttributes, AttributeOperationError, attrs=attrs)
+            )
         for channel, answer in joins:
             try:
                 await answer
@@ -452,6 +545,13 @@ class RtmClient(EventEmitter):
                     return False
                 log.warning("could not re-join a channel after reconnecting: %s", exc)
                 channel._forget()
+        for answer in others:
+            try:
+                await answer
+            except RtmError as exc:
+                if conn.closed:
+                    return False
+                log.warning("could not restore state after reconnecting: %s", exc)
         return not conn.closed
 
     def _on_push(self, frame: ServerFrame) -> None:
@@ -492,7 +592,7 @@ class RtmClient(EventEmitter):
         except TimeoutError:
             return False
         self._conn = conn  # its pushes and its close are ours from now on
-        rejoined = await self._rejoin_channels(conn)
+        rejoined = await self._restore(conn)
         if self.connection_state != ConnectionState.RECONNECTING:
             if self._conn is conn:
                 self._conn = None

@@ -13,9 +13,11 @@ from typing import Protocol
 
 import msgspec
 
+from openrtm.protocol.attributes import ChannelAttributeValue
 from openrtm.protocol.messages import Message
 
 __all__ = [
+    "AttributesChanged",
     "Broker",
     "ChannelEvent",
     "ChannelMessageEvent",
@@ -94,8 +96,17 @@ class MemberLeft(ChannelEvent, tag="left"):
     count: int
 
 
+class AttributesChanged(ChannelEvent, tag="attrs"):
+    """The channel's complete attribute set after a write that asked to notify (spec §6.7)."""
+
+    attrs: dict[str, ChannelAttributeValue]
+
+
 class EngineHandler(Protocol):
     """What an engine calls back into; implemented by the Node."""
+
+    def on_presence(self, app_id: str, uid: str, online: bool) -> None:
+        """``uid`` came online or went offline: tell the local sessions following it."""
 
     def on_user_event(self, app_id: str, uid: str, event: UserEvent) -> bool:
         """Deliver ``event`` to the local session of ``uid``; return whether there was one."""
@@ -129,15 +140,32 @@ class Broker(Protocol):
     def publish_channel(self, app_id: str, channel: str, event: ChannelEvent) -> None:
         """Route ``event`` to the handler of every node with members of ``channel``, in order."""
 
+    def publish_presence(self, app_id: str, uid: str, online: bool) -> None:
+        """Tell every node with sessions following ``uid`` that it came online or went offline."""
+
 
 class Presence(Protocol):
     """Who is logged in, across all nodes."""
 
-    async def add_session(self, app_id: str, uid: str, session_id: str) -> None:
-        """Record that ``uid`` is logged in with ``session_id`` (replacing an older session)."""
+    async def add_session(self, app_id: str, uid: str, session_id: str) -> bool:
+        """Record that ``uid`` is logged in with ``session_id`` (replacing an older session).
 
-    async def remove_session(self, app_id: str, uid: str, session_id: str) -> None:
-        """Record that ``session_id`` ended; a newer session of the same user is kept."""
+        Returns whether ``uid`` was offline before (so that it just came online).
+        """
+
+    async def remove_session(self, app_id: str, uid: str, session_id: str) -> bool:
+        """Record that ``session_id`` ended, with its user attributes (spec §6.6).
+
+        A newer session of the same user is kept. Returns whether ``uid`` is now offline.
+        """
+
+    async def set_user_attributes(
+        self, app_id: str, uid: str, session_id: str, attrs: dict[str, str]
+    ) -> None:
+        """Store the complete attribute set of ``uid``'s session ``session_id``."""
+
+    async def get_user_attributes(self, app_id: str, uid: str) -> dict[str, str] | None:
+        """Return ``uid``'s attributes, or None when it is offline (spec §6.6)."""
 
     async def online(self, app_id: str, uids: list[str]) -> dict[str, bool]:
         """Return, for each of ``uids``, whether it has a live session."""
@@ -150,3 +178,6 @@ class Presence(Protocol):
 
     async def channel_members(self, app_id: str, channel: str, limit: int) -> list[str]:
         """Return up to ``limit`` members of ``channel`` (a random subset when larger)."""
+
+    async def channel_counts(self, app_id: str, channels: list[str]) -> dict[str, int]:
+        """Return the member count of each of ``channels`` (0 for an unknown channel)."""

@@ -41,20 +41,42 @@ class MemoryBroker:
         if self._handler is not None:
             self._handler.on_channel_event(app_id, channel, event)
 
+    def publish_presence(self, app_id: str, uid: str, online: bool) -> None:
+        if self._handler is not None:
+            self._handler.on_presence(app_id, uid, online)
+
 
 class MemoryPresence:
     """A :class:`~openrtm.engines.base.Presence` for one node."""
 
     def __init__(self) -> None:
         self._sessions: dict[tuple[str, str], str] = {}
+        self._attributes: dict[tuple[str, str], dict[str, str]] = {}
         self._channels: dict[tuple[str, str], set[str]] = {}
 
-    async def add_session(self, app_id: str, uid: str, session_id: str) -> None:
+    async def add_session(self, app_id: str, uid: str, session_id: str) -> bool:
+        was_offline = (app_id, uid) not in self._sessions
         self._sessions[app_id, uid] = session_id
+        self._attributes.pop((app_id, uid), None)  # a new session starts with none
+        return was_offline
 
-    async def remove_session(self, app_id: str, uid: str, session_id: str) -> None:
+    async def remove_session(self, app_id: str, uid: str, session_id: str) -> bool:
+        if self._sessions.get((app_id, uid)) != session_id:
+            return False
+        del self._sessions[app_id, uid]
+        self._attributes.pop((app_id, uid), None)
+        return True
+
+    async def set_user_attributes(
+        self, app_id: str, uid: str, session_id: str, attrs: dict[str, str]
+    ) -> None:
         if self._sessions.get((app_id, uid)) == session_id:
-            del self._sessions[app_id, uid]
+            self._attributes[app_id, uid] = attrs
+
+    async def get_user_attributes(self, app_id: str, uid: str) -> dict[str, str] | None:
+        if (app_id, uid) not in self._sessions:
+            return None
+        return dict(self._attributes.get((app_id, uid), {}))
 
     async def online(self, app_id: str, uids: list[str]) -> dict[str, bool]:
         return {uid: (app_id, uid) in self._sessions for uid in uids}
@@ -72,6 +94,9 @@ class MemoryPresence:
         if not members:
             del self._channels[app_id, channel]
         return len(members)
+
+    async def channel_counts(self, app_id: str, channels: list[str]) -> dict[str, int]:
+        return {c: len(self._channels.get((app_id, c), ())) for c in channels}
 
     async def channel_members(self, app_id: str, channel: str, limit: int) -> list[str]:
         members = self._channels.get((app_id, channel), set())

@@ -12,18 +12,55 @@ from typing import Any, get_args
 
 import msgspec
 
+from openrtm.protocol import attributes as attr
+from openrtm.protocol import messages as msg
+from openrtm.protocol import presence as pres
 from openrtm.protocol.codes import web_error_name
-from openrtm.protocol.messages import (
-    ClientFrame,
-    ClientMessage,
-    ErrorReply,
-    ServerFrame,
-    ServerFrameUnion,
+from openrtm.protocol.messages import ClientMessage, ErrorReply, ServerFrame
+
+# Every frame of the protocol, by direction: a tagged union decodes in one msgspec call.
+ClientFrame = (
+    msg.Login
+    | msg.Logout
+    | msg.SendPeerMessage
+    | msg.Ack
+    | msg.JoinChannel
+    | msg.LeaveChannel
+    | msg.SendChannelMessage
+    | msg.GetMembers
+    | pres.QueryOnline
+    | pres.Subscribe
+    | pres.Unsubscribe
+    | pres.QuerySubscriptions
+    | pres.GetMemberCounts
+    | attr.SetUserAttributes
+    | attr.UpdateUserAttributes
+    | attr.DeleteUserAttributes
+    | attr.ClearUserAttributes
+    | attr.GetUserAttributes
+    | attr.SetChannelAttributes
+    | attr.UpdateChannelAttributes
+    | attr.DeleteChannelAttributes
+    | attr.ClearChannelAttributes
+    | attr.GetChannelAttributes
+)
+ServerFrameUnion = (
+    msg.Reply
+    | msg.ErrorReply
+    | msg.PeerMessagePush
+    | msg.ChannelMessagePush
+    | msg.MemberJoinedPush
+    | msg.MemberLeftPush
+    | msg.MemberCountPush
+    | pres.PeerStatusPush
+    | attr.ChannelAttributesPush
 )
 
 __all__ = [
     "REQUEST_TYPES",
+    "ClientFrame",
     "FrameError",
+    "ServerFrameUnion",
     "decode_request",
     "decode_server_frame",
     "encode",

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "APP_ID_PATTERN",
+    "CHANNEL_ATTRIBUTE_READ_RATE",
+    "CHANNEL_ATTRIBUTE_WRITE_RATE",
     "ID_PATTERN",
     "JOIN_RATE",
     "JOIN_SAME_CHANNEL_RATE",
@@ -34,13 +36,22 @@ __all__ = [
     "MAX_QUERY_PEERS",
     "MAX_SUBSCRIBED_PEERS",
     "MAX_USER_ATTRIBUTES_TOTAL_BYTES",
+    "MEMBER_COUNT_RATE",
+    "QUERY_ONLINE_RATE",
+    "QUERY_SUBSCRIPTIONS_RATE",
+    "SUBSCRIBE_RATE",
+    "USER_ATTRIBUTE_READ_RATE",
+    "USER_ATTRIBUTE_WRITE_RATE",
     "CallWindow",
     "CallWindows",
     "RateLimit",
+    "attribute_keys_error",
+    "attribute_map_error",
     "is_valid_app_id",
     "is_valid_channel_id",
     "is_valid_user_id",
     "message_error",
+    "peer_ids_error",
     "raw_message_size",
     "text_size",
 ]
@@ -133,9 +144,17 @@ class RateLimit:
     window: float
 
 
-# Spec §5.4: joins, any channels; and the same channel again.
+# Spec §5.4 (Web / iOS / Android / Windows column), per client.
 JOIN_RATE = RateLimit(50, 3.0)
 JOIN_SAME_CHANNEL_RATE = RateLimit(2, 5.0)
+QUERY_ONLINE_RATE = RateLimit(10, 5.0)
+SUBSCRIBE_RATE = RateLimit(10, 5.0)  # subscribe and unsubscribe combined
+QUERY_SUBSCRIPTIONS_RATE = RateLimit(10, 5.0)
+USER_ATTRIBUTE_WRITE_RATE = RateLimit(10, 5.0)  # set, add-or-update, delete, clear
+USER_ATTRIBUTE_READ_RATE = RateLimit(40, 5.0)
+CHANNEL_ATTRIBUTE_WRITE_RATE = RateLimit(10, 5.0)
+CHANNEL_ATTRIBUTE_READ_RATE = RateLimit(10, 5.0)
+MEMBER_COUNT_RATE = RateLimit(1, 1.0)
 
 
 class CallWindow:
@@ -209,3 +228,52 @@ class CallWindows:
         for window in windows:
             window.record(now)
         return -1
+
+
+def attribute_map_error(attrs: object, total_limit: int) -> tuple[bool, str] | None:
+    """Check an attribute map against spec §5.3; None when it is valid.
+
+    Returns:
+        ``(overflow, why)``: ``overflow`` True is SIZE_OVERFLOW (4: a value over 8 KB, more
+        than 32 pairs, more than ``total_limit`` bytes of keys and values), False is
+        INVALID_ARGUMENT (3: not a map of strings, a key of 0 or over 32 bytes, an empty
+        value).
+    """
+    if not isinstance(attrs, dict):
+        return False, "attributes are a map of strings to strings"
+    total = 0
+    for key, value in attrs.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            return False, "attribute keys and values are strings"
+        key_size, value_size = text_size(key), text_size(value)
+        if not 0 < key_size <= MAX_ATTRIBUTE_KEY_BYTES:
+            return False, "an attribute key is 1 to 32 bytes"
+        if value_size == 0:
+            return False, "an attribute value may not be empty"
+        if value_size > MAX_ATTRIBUTE_VALUE_BYTES:
+            return True, "an attribute value is at most 8 KB"
+        total += key_size + value_size
+    if len(attrs) > MAX_ATTRIBUTE_PAIRS:
+        return True, "at most 32 attributes"
+    if total > total_limit:
+        return True, f"attributes total at most {total_limit // 1024} KB"
+    return None
+
+
+def attribute_keys_error(keys: object) -> str | None:
+    """Check the keys of a delete or get-by-keys call: 1 to 32 keys of 1 to 32 bytes."""
+    if not isinstance(keys, list) or not 0 < len(keys) <= MAX_ATTRIBUTE_PAIRS:
+        return "1 to 32 keys"
+    for key in keys:
+        if not isinstance(key, str) or not 0 < text_size(key) <= MAX_ATTRIBUTE_KEY_BYTES:
+            return "an attribute key is 1 to 32 bytes"
+    return None
+
+
+def peer_ids_error(peers: object, most: int) -> str | None:
+    """Check a list of 1 to ``most`` valid user ids."""
+    if not isinstance(peers, list) or not 0 < len(peers) <= most:
+        return f"1 to {most} peer ids"
+    if not all(is_valid_user_id(uid) for uid in peers):
+        return "invalid peer id"
+    return None

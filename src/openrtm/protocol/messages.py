@@ -32,7 +32,6 @@ __all__ = [
     "SUPPORTED_PROTOCOL_VERSIONS",
     "Ack",
     "ChannelMessagePush",
-    "ClientFrame",
     "ClientMessage",
     "ErrorReply",
     "GetMembers",
@@ -186,18 +185,6 @@ class GetMembers(Request, tag="get_members"):
     not_logged_in_code = GetMembersError.USER_NOT_LOGGED_IN
 
 
-ClientFrame = (
-    Login
-    | Logout
-    | SendPeerMessage
-    | Ack
-    | JoinChannel
-    | LeaveChannel
-    | SendChannelMessage
-    | GetMembers
-)
-
-
 class LoginResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     """What a successful ``login`` replies.
 
@@ -302,14 +289,3 @@ class MemberCountPush(ServerFrame, tag="member_count"):
 
     channel: str
     count: int
-
-
-ServerFrameUnion = (
-    Reply
-    | ErrorReply
-    | PeerMessagePush
-    | ChannelMessagePush
-    | MemberJoinedPush
-    | MemberLeftPush
-    | MemberCountPush
-)

@@ -82,6 +82,8 @@ class ServerConfig:
         member_count_interval: least seconds between ``member_count`` pushes (spec §6.8).
         member_count_interval_large: the same above 512 members.
         inbox_purge_interval: seconds between sweeps of expired offline messages.
+        channel_attributes_ttl: seconds a channel keeps its attributes once it has no members
+            (spec §6.7: "a couple of minutes").
     """
 
     host: str = "127.0.0.1"
@@ -97,6 +99,7 @@ class ServerConfig:
     member_count_interval: float = 1.0
     member_count_interval_large: float = 3.0
     inbox_purge_interval: float = 3600.0
+    channel_attributes_ttl: float = 300.0
 
     @property
     def dev_mode(self) -> bool:

@@ -41,6 +41,7 @@ class Hub:
         self.connections: set[Session] = set()
         self._users: dict[tuple[str, str], Session] = {}
         self._channels: dict[tuple[str, str], LocalChannel] = {}
+        self._followers: dict[tuple[str, str], set[Session]] = {}
 
     def __len__(self) -> int:
         return len(self._users)
@@ -85,3 +86,24 @@ class Hub:
             if local.count_timer is not None:
                 local.count_timer.cancel()
             del self._channels[key]
+
+    def followers(self, app_id: str, uid: str) -> set[Session]:
+        """The local sessions following ``uid``'s online state (spec §6.9)."""
+        return self._followers.get((app_id, uid), _NOBODY)
+
+    def follow(self, session: Session, uid: str) -> None:
+        """Make ``session`` a follower of ``uid``: a reverse index, so that a login or logout
+        costs only its own followers, never a scan of every connection."""
+        self._followers.setdefault((session.app_id, uid), set()).add(session)
+
+    def unfollow(self, session: Session, uid: str) -> None:
+        """Stop ``session`` following ``uid``."""
+        key = (session.app_id, uid)
+        followers = self._followers.get(key)
+        if followers is not None:
+            followers.discard(session)
+            if not followers:
+                del self._followers[key]
+
+
+_NOBODY: set[Session] = set()

@@ -29,9 +29,11 @@ from openrtm.protocol.messages import ClientMessage, Message
 from openrtm.server.auth import Authenticator
 from openrtm.server.config import ServerConfig
 from openrtm.server.hub import Hub
+from openrtm.server.services.attributes import AttributeService
 from openrtm.server.services.channels import ChannelService
 from openrtm.server.services.login import LoginService
 from openrtm.server.services.peers import PeerService
+from openrtm.server.services.presence import PresenceService
 from openrtm.server.session import Session, SessionEvent, Transport
 from openrtm.server.timers import Timers, now_ms
 from openrtm.store.base import HistoryDestinationKind, HistoryRecord, Store, UserEventRecord
@@ -74,10 +76,14 @@ class Node:
         self.login = LoginService(self)
         self.peers = PeerService(self)
         self.channels = ChannelService(self)
+        self.presence_service = PresenceService(self)
+        self.attributes = AttributeService(self)
         self.handlers: dict[type[ClientMessage], Handler] = {
             **self.login.handlers(),
             **self.peers.handlers(),
             **self.channels.handlers(),
+            **self.presence_service.handlers(),
+            **self.attributes.handlers(),
         }
         missing = set(REQUEST_TYPES.values()) - set(self.handlers)
         if missing:
@@ -97,6 +103,8 @@ class Node:
         await self.store.open()
         await self.broker.start(self)
         self._purge_inbox()
+        for app_id, channel in await self.store.channels_with_attributes():
+            self.channels.expire_attributes_when_empty(app_id, channel)
 
     def _purge_inbox(self) -> None:
         # Spec §6.2: stored messages live 7 days; reads skip older ones, this reclaims them.
@@ -156,13 +164,18 @@ class Node:
         if was_logged_in:
             for channel in list(session.channels):
                 self.channels.remove(session, channel)
+            for uid in list(session.following):
+                self.presence_service.unfollow(session, uid)
             self.hub.remove_user(session)
             self.store.record_user_event(
                 session.app_id, UserEventRecord(uid=session.uid, type="Logout", ms=now_ms())
             )
-            self.spawn(
-                self.presence.remove_session(session.app_id, session.uid, session.session_id)
-            )
+            self.spawn(self._went_offline(session.app_id, session.uid, session.session_id))
+
+    async def _went_offline(self, app_id: str, uid: str, session_id: str) -> None:
+        # A session replaced by a newer login of the same user is not the user going offline.
+        if await self.presence.remove_session(app_id, uid, session_id):
+            self.broker.publish_presence(app_id, uid, False)
 
     def archive(
         self,
@@ -208,6 +221,10 @@ class Node:
             # Spec §6.11: the older session is kicked (ABORTED, REMOTE_LOGIN).
             session.close(CloseCode.REMOTE_LOGIN, "logged in from another connection")
         return True
+
+    def on_presence(self, app_id: str, uid: str, online: bool) -> None:
+        """Tell this node's followers of ``uid`` that it came online or went offline."""
+        self.presence_service.on_presence(app_id, uid, online)
 
     def on_channel_event(self, app_id: str, channel: str, event: ChannelEvent) -> None:
         """Deliver an engine event to this node's members of ``channel``."""

@@ -80,11 +80,15 @@ class Session:
         inflight: peer-message deliveries awaiting the client's ack, by delivery number.
         held: peer-message pushes held back while stored offline messages are replayed first.
         windows: call-frequency windows (spec §5.4) by operation, or (operation, target).
+        following: the peers whose online state this session subscribed to (spec §6.9).
+        user_attrs: this session's user attributes (spec §6.6); the engine holds a copy for
+            readers on any node.
     """
 
     __slots__ = (
         "app_id",
         "channels",
+        "following",
         "held",
         "inflight",
         "last_delivery",
@@ -95,6 +99,7 @@ class Session:
         "token_deadline",
         "transport",
         "uid",
+        "user_attrs",
         "windows",
     )
 
@@ -112,6 +117,8 @@ class Session:
         self.last_delivery = 0
         self.held: list[bytes] | None = None
         self.windows = CallWindows()
+        self.following: set[str] = set()
+        self.user_attrs: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"<Session {self.state.value} app={self.app_id} uid={self.uid!r}>"

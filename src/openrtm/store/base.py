@@ -10,13 +10,17 @@ The store keeps:
   :data:`EVENTS_KEPT_PER_APP` events per App ID and kind, oldest dropped;
 - the offline-message inbox of spec §6.2: at most :data:`INBOX_CAP` entries per receiver, kept
   at most :data:`INBOX_TTL_MS`, oldest dropped; read by peek, deleted by ack once delivered;
-- the message history of spec §6.3, an append-only archive for the REST history API (§7.4).
+- the message history of spec §6.3, an append-only archive for the REST history API (§7.4);
+- the channel attributes of spec §6.7, kept until cleared: written by atomic read-modify-write
+  operations that run the caller's limit check (spec §5.3) on the merged result, so that
+  concurrent writers can never together break a limit.
 
 Every method is keyed by App ID; nothing ever crosses App IDs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal, Protocol
 
 import msgspec
@@ -26,6 +30,10 @@ __all__ = [
     "EVENTS_PER_TAKE",
     "INBOX_CAP",
     "INBOX_TTL_MS",
+    "AttributeCheck",
+    "AttributeRefused",
+    "ChannelAttribute",
+    "ChannelAttributes",
     "ChannelEventRecord",
     "ChannelEventType",
     "HistoryDestinationKind",
@@ -121,6 +129,33 @@ class HistoryRecord(msgspec.Struct, frozen=True):
     ts: int
 
 
+class ChannelAttribute(msgspec.Struct, frozen=True):
+    """One channel attribute (spec §1.7 ``ChannelAttributeProperties``), stamped by the server.
+
+    Attributes:
+        value: the attribute's value.
+        last_update_user_id: the user whose write last set this key.
+        last_update_ts: when that write happened, in milliseconds since the epoch.
+    """
+
+    value: str
+    last_update_user_id: str
+    last_update_ts: int
+
+
+ChannelAttributes = dict[str, ChannelAttribute]
+"""A channel's attributes by key (spec §1.7 ``ChannelAttributes``)."""
+
+AttributeCheck = Callable[[dict[str, str]], str | None]
+"""Judges the ``{key: value}`` map a channel write would leave: why it is refused, or None.
+
+It runs inside the store's write, on the merged result, before anything is written; it may run
+more than once per write (an implementation may retry an optimistic write), and off the event
+loop (the SQLite store runs it in its writer thread): it must be a quick, pure function of the
+map, and must not keep or change it.
+"""
+
+
 class StoreError(Exception):
     """The store could not do what was asked: it is closed, or the database failed.
 
@@ -136,6 +171,14 @@ class StoreError(Exception):
 
     def __str__(self) -> str:
         return self.detail
+
+
+class AttributeRefused(StoreError):
+    """A channel attribute write was refused by its :data:`AttributeCheck`; nothing was written.
+
+    Attributes:
+        detail: the check's message, unchanged.
+    """
 
 
 class Store(Protocol):
@@ -239,6 +282,84 @@ class Store(Protocol):
 
         Raises:
             ValueError: ``limit`` is less than 1.
+        """
+
+    async def set_channel_attributes(
+        self,
+        app_id: str,
+        channel: str,
+        attrs: dict[str, str],
+        *,
+        user_id: str,
+        ts: int,
+        check: AttributeCheck,
+    ) -> ChannelAttributes:
+        """Replace the channel's whole attribute set with ``attrs``; durable when this returns.
+
+        Atomic: ``check`` is called with ``attrs`` (the set the write would leave) and the
+        write happens only if it returns None. Every key is stamped with ``user_id`` and ``ts``.
+        ``attrs`` is copied when called.
+
+        Args:
+            app_id: the App ID of the channel.
+            channel: the channel id.
+            attrs: the new set, by key.
+            user_id: the writer, stamped as ``last_update_user_id``.
+            ts: the server time of the write in ms, stamped as ``last_update_ts``.
+            check: the limits of spec §5.3, judged on the result.
+
+        Returns:
+            The complete set after the write (spec §6.7 pushes it to the members).
+
+        Raises:
+            AttributeRefused: ``check`` refused; nothing was written.
+        """
+
+    async def update_channel_attributes(
+        self,
+        app_id: str,
+        channel: str,
+        attrs: dict[str, str],
+        *,
+        user_id: str,
+        ts: int,
+        check: AttributeCheck,
+    ) -> ChannelAttributes:
+        """Add or update the channel's attributes of the keys in ``attrs``, atomically.
+
+        ``check`` is called with the stored set merged with ``attrs``; only the keys in
+        ``attrs`` are stamped with ``user_id`` and ``ts``, the others keep their stamps.
+        Otherwise as :meth:`set_channel_attributes`.
+
+        Raises:
+            AttributeRefused: ``check`` refused; nothing was written.
+        """
+
+    async def delete_channel_attributes(
+        self, app_id: str, channel: str, keys: list[str], *, check: AttributeCheck | None = None
+    ) -> ChannelAttributes:
+        """Delete the channel's attributes of ``keys`` (missing keys are ignored), atomically.
+
+        ``check``, if given, is called with the set the deletion would leave. Returns the
+        complete set after the write; durable when this returns.
+
+        Raises:
+            AttributeRefused: ``check`` refused; nothing was written.
+        """
+
+    async def clear_channel_attributes(self, app_id: str, channel: str) -> ChannelAttributes:
+        """Delete all of the channel's attributes; durable when this returns; returns ``{}``."""
+
+    async def get_channel_attributes(
+        self, app_id: str, channel: str, keys: list[str] | None = None
+    ) -> ChannelAttributes:
+        """Return the channel's attributes: all of them, or those of ``keys`` that exist."""
+
+    async def channels_with_attributes(self, app_id: str | None = None) -> list[tuple[str, str]]:
+        """Return the ``(app_id, channel)`` pairs that have any attribute, sorted.
+
+        Of ``app_id`` only, or of every app when None. The server calls it at start to schedule
+        the clean-up of channels that stay empty (spec §6.7).
         """
 
     async def flush(self) -> None:

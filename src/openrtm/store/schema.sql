@@ -82,3 +82,18 @@ CREATE TABLE history (
 );
 -- (app_id, ts, then the implicit rowid): a time window in archive order, with no sort.
 CREATE INDEX history_app_ts ON history (app_id, ts);
+
+-- version 3
+-- Channel attributes (spec §1.7, §5.3, §6.7): kept until cleared, by a client or by the server
+-- once the channel has stayed empty a while. Each key carries who last wrote it and when (ms).
+-- The primary key serves every statement: one channel's set, a key of it, and the distinct
+-- (app_id, channel) pairs the server reads at start.
+CREATE TABLE channel_attributes (
+    app_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    PRIMARY KEY (app_id, channel, key)
+) WITHOUT ROWID;

@@ -4,16 +4,21 @@
 purpose: the writer (:mod:`openrtm.store.sqlite_writer`) owns the thread, the queue, the batching,
 the migrations and the lifecycle; each domain's SQL is a module of plain functions of a
 connection (:mod:`~openrtm.store.sqlite_events`, :mod:`~openrtm.store.sqlite_inbox`,
-:mod:`~openrtm.store.sqlite_history`). A method here only picks how its operation runs: awaited
-until committed (``_submit``) or fire and forget (``_enqueue``).
+:mod:`~openrtm.store.sqlite_history`, :mod:`~openrtm.store.sqlite_attributes`). A method here
+only picks how its operation runs: awaited until committed (``_submit``) or fire and forget
+(``_enqueue``).
 """
 
 from __future__ import annotations
 
-from openrtm.store import sqlite_events, sqlite_history, sqlite_inbox
+from functools import partial
+
+from openrtm.store import sqlite_attributes, sqlite_events, sqlite_history, sqlite_inbox
 from openrtm.store.base import (
     EVENTS_PER_TAKE,
     INBOX_CAP,
+    AttributeCheck,
+    ChannelAttributes,
     ChannelEventRecord,
     HistoryRecord,
     InboxEntry,
@@ -92,3 +97,82 @@ class SqliteStore(SqliteWriter):
         return await self._submit(
             lambda conn: sqlite_history.query(conn, app_id, start_ms, end_ms, limit)
         )
+
+    # -- channel attributes (spec §6.7) ----------------------------------------------------
+    # partial(), not a lambda: the copies of attrs and keys are taken now, on the event loop,
+    # not later in the writer thread, where the caller could be changing them.
+
+    async def set_channel_attributes(
+        self,
+        app_id: str,
+        channel: str,
+        attrs: dict[str, str],
+        *,
+        user_id: str,
+        ts: int,
+        check: AttributeCheck,
+    ) -> ChannelAttributes:
+        return await self._submit(
+            partial(
+                sqlite_attributes.replace,
+                app_id=app_id,
+                channel=channel,
+                attrs=dict(attrs),
+                user_id=user_id,
+                ts=ts,
+                check=check,
+            )
+        )
+
+    async def update_channel_attributes(
+        self,
+        app_id: str,
+        channel: str,
+        attrs: dict[str, str],
+        *,
+        user_id: str,
+        ts: int,
+        check: AttributeCheck,
+    ) -> ChannelAttributes:
+        return await self._submit(
+            partial(
+                sqlite_attributes.update,
+                app_id=app_id,
+                channel=channel,
+                attrs=dict(attrs),
+                user_id=user_id,
+                ts=ts,
+                check=check,
+            )
+        )
+
+    async def delete_channel_attributes(
+        self, app_id: str, channel: str, keys: list[str], *, check: AttributeCheck | None = None
+    ) -> ChannelAttributes:
+        return await self._submit(
+            partial(
+                sqlite_attributes.delete,
+                app_id=app_id,
+                channel=channel,
+                keys=frozenset(keys),
+                check=check,
+            )
+        )
+
+    async def clear_channel_attributes(self, app_id: str, channel: str) -> ChannelAttributes:
+        return await self._submit(partial(sqlite_attributes.clear, app_id=app_id, channel=channel))
+
+    async def get_channel_attributes(
+        self, app_id: str, channel: str, keys: list[str] | None = None
+    ) -> ChannelAttributes:
+        return await self._submit(
+            partial(
+                sqlite_attributes.get,
+                app_id=app_id,
+                channel=channel,
+                keys=None if keys is None else frozenset(keys),
+            )
+        )
+
+    async def channels_with_attributes(self, app_id: str | None = None) -> list[tuple[str, str]]:
+        return await self._submit(partial(sqlite_attributes.channels, app_id=app_id))

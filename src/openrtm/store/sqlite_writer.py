@@ -129,8 +129,9 @@ class SqliteWriter:
     """One SQLite file, its schema migrated, owned by one writer thread with group commit.
 
     :class:`~openrtm.store.sqlite.SqliteStore` adds the domain operations on top: each is a
-    function of a connection (``sqlite_events``, ``sqlite_inbox``, ``sqlite_history``) handed to
-    :meth:`_submit` (awaited: it resolves once committed) or :meth:`_enqueue` (fire and forget).
+    function of a connection (``sqlite_events``, ``sqlite_inbox``, ``sqlite_history``,
+    ``sqlite_attributes``) handed to :meth:`_submit` (awaited: it resolves once committed) or
+    :meth:`_enqueue` (fire and forget).
 
     Args:
         path: the database file (the server uses ``<data dir>/openrtm.sqlite3``); missing parent
@@ -195,7 +196,8 @@ class SqliteWriter:
         """Queue ``fn``; the future resolves with its result once its transaction commits.
 
         ``fn`` runs in the writer thread inside its own SAVEPOINT: if it raises, only its own
-        work is undone; an :class:`sqlite3.Error` reaches the caller as :class:`StoreError`.
+        work is undone; an :class:`sqlite3.Error` reaches the caller as :class:`StoreError`,
+        anything else (such as :class:`~openrtm.store.base.AttributeRefused`) as itself.
         """
         if not self._open or self._loop is None:
             raise StoreError("the store is not open")
@@ -281,7 +283,7 @@ class SqliteWriter:
                     logger.error("store operation failed (not awaited)", exc_info=exc)
                 elif isinstance(exc, sqlite3.Error):
                     outcomes.append((future, _failed("the database failed", exc), None))
-                else:  # a bug in the operation: let it surface as itself
+                else:  # a refusal (AttributeRefused) or a bug: it surfaces as itself
                     outcomes.append((future, exc, None))
             else:
                 conn.execute("RELEASE op")

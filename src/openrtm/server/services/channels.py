@@ -13,7 +13,14 @@ import itertools
 import logging
 from typing import TYPE_CHECKING, Any
 
-from openrtm.engines.base import ChannelEvent, ChannelMessageEvent, MemberJoined, MemberLeft
+from openrtm.engines.base import (
+    AttributesChanged,
+    ChannelEvent,
+    ChannelMessageEvent,
+    MemberJoined,
+    MemberLeft,
+)
+from openrtm.protocol.attributes import ChannelAttributesPush
 from openrtm.protocol.codec import encode
 from openrtm.protocol.codes import (
     ChannelMessageError,
@@ -150,6 +157,8 @@ class ChannelService:
         node = self._node
         count = await node.presence.leave_channel(app_id, channel, uid)
         node.broker.publish_channel(app_id, channel, MemberLeft(uid=uid, count=count))
+        if count == 0:
+            self.expire_attributes_when_empty(app_id, channel)
         node.store.record_channel_event(
             app_id, ChannelEventRecord(channel_id=channel, uid=uid, type="Leave", ms=now_ms())
         )
@@ -209,6 +218,23 @@ class ChannelService:
                     member.write(data)
         elif isinstance(event, MemberJoined | MemberLeft):
             self._membership_changed(local, channel, event)
+        elif isinstance(event, AttributesChanged):
+            # Spec §6.7: the complete set, to every member, the writer included.
+            data = encode(ChannelAttributesPush(channel=channel, attrs=event.attrs))
+            for member in local.members.values():
+                member.write(data)
+
+    def expire_attributes_when_empty(self, app_id: str, channel: str) -> None:
+        """Clear ``channel``'s attributes if it still has no members after the ttl (spec §6.7)."""
+        self._node.timers.call_later(
+            self._node.config.channel_attributes_ttl,
+            lambda: self._node.spawn(self._expire_attributes(app_id, channel)),
+        )
+
+    async def _expire_attributes(self, app_id: str, channel: str) -> None:
+        counts = await self._node.presence.channel_counts(app_id, [channel])
+        if counts[channel] == 0:
+            await self._node.store.clear_channel_attributes(app_id, channel)
 
     def _membership_changed(
         self, local: LocalChannel, channel: str, event: MemberJoined | MemberLeft

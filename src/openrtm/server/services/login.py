@@ -81,7 +81,7 @@ class LoginService:
         node = self._node
         app_id, uid, session_id = session.app_id, session.uid, session.session_id
         try:
-            await node.presence.add_session(app_id, uid, session_id)
+            came_online = await node.presence.add_session(app_id, uid, session_id)
         except Exception:
             log.exception("presence unavailable during login")
             if session.fire(SessionEvent.LOGIN_FAILED):
@@ -96,6 +96,8 @@ class LoginService:
         if displaced is not None:
             displaced.close(CloseCode.REMOTE_LOGIN, "logged in from another connection")
         session.fire(SessionEvent.LOGIN_OK)
+        if came_online:
+            node.broker.publish_presence(app_id, uid, True)
         if session.login_timer is not None:
             session.login_timer.cancel()
             session.login_timer = None
