@@ -91,3 +91,17 @@ async def _until_members(server: Server, channel: str, expected: list[str]) -> N
     while sorted(await server.node.presence.channel_members(APP_ID, channel, 512)) != expected:
         assert loop.time() < deadline, "members never became " + str(expected)
         await asyncio.sleep(0.01)
+
+
+async def test_get_members_at_most_5_in_2_s_is_code_4(
+    server: Server, make_client: ClientFactory
+) -> None:
+    client = make_client(server)
+    await client.login("alice")
+    channel = client.create_channel("room")
+    await channel.join()
+    for _ in range(5):
+        assert await channel.get_members() == ["alice"]
+    with pytest.raises(openrtm.RtmLimitExceededError) as info:
+        await channel.get_members()
+    assert info.value.code == 4

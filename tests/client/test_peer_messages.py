@@ -292,3 +292,18 @@ async def _raw_login(raw: RawClient, uid: str) -> None:
     raw.send_text(json.dumps(login).encode())
     reply = await raw.recv(unit(5))
     assert reply["t"] == "reply", reply
+
+
+async def test_mixed_text_and_raw_messages_are_refused_like_the_web_sdk(
+    server: Server, make_client: ClientFactory
+) -> None:
+    alice = await logged_in(make_client, server, "alice")
+    mixed = [
+        openrtm.RtmMessage(text="t", raw_message=b"r"),
+        openrtm.RtmMessage(text="t", description="d"),
+        {"text": "t", "rawMessage": b"r"},
+    ]
+    for message in mixed:
+        with pytest.raises(openrtm.RtmInvalidArgumentError) as info:
+            await alice.send_message_to_peer(message, "bob")  # type: ignore[arg-type]
+        assert info.value.code == 7

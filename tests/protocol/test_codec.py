@@ -40,6 +40,7 @@ def test_every_request_type_is_registered_by_its_tag() -> None:
     assert set(REQUEST_TYPES) == {
         "login",
         "logout",
+        "renew_token",
         "peer_msg",
         "ack",
         "join",

@@ -13,7 +13,7 @@ from openrtm.protocol.codes import CloseCode
 from openrtm.server.config import ServerConfig
 from openrtm.server.node import Node
 from openrtm.server.session import TRANSITIONS, Session, SessionEvent, SessionState
-from tests.conftest import APP_ID
+from tests.conftest import APP_ID, until
 
 
 class RecordingTransport:
@@ -117,3 +117,31 @@ async def test_shutdown_closes_every_connection_with_going_away(node: Node) -> N
 async def _drain(node: Node) -> None:
     for _ in range(10):
         await asyncio.sleep(0)
+
+
+async def test_a_message_stored_while_its_receiver_logs_in_reaches_it_at_once(
+    node: Node,
+) -> None:
+    # The receiver's login and an offline-enabled message to it, handled in the same loop
+    # step in that order: routing finds no session yet, so the message is stored, and its
+    # commit lands after the login read the inbox. It must still arrive now, not at the
+    # next login (spec §6.2).
+    alice, alice_out = connect(node)
+    alice.on_frame(json.dumps(login_frame("alice")).encode())
+    await _drain(node)
+    bob, bob_out = connect(node)
+    bob.on_frame(json.dumps(login_frame("bob")).encode())
+    message = {"op": "peer_msg", "id": 2, "to": "bob", "mid": "m1", "offline": True}
+    alice.on_frame(json.dumps({**message, "msg": {"text": "hi"}}).encode())
+    await until(lambda: any(f.get("t") == "peer_msg" for f in bob_out.frames))
+    push = next(f for f in bob_out.frames if f.get("t") == "peer_msg")
+    assert (push["from"], push["msg"]["text"], push["offline"]) == ("alice", "hi", True)
+    assert {
+        "t": "reply",
+        "id": 2,
+        "result": {"received": False, "cached": True},
+    } in alice_out.frames
+
+
+def login_frame(uid: str) -> dict[str, Any]:
+    return {"op": "login", "id": 1, "v": 1, "app_id": APP_ID, "uid": uid}

@@ -17,11 +17,15 @@ from openrtm.errors import error_for
 from openrtm.protocol.attributes import (
     ChannelAttributesResult,
     ChannelAttributeValue,
+    ClearChannelAttributes,
     ClearUserAttributes,
+    DeleteChannelAttributes,
     DeleteUserAttributes,
     GetChannelAttributes,
     GetUserAttributes,
+    SetChannelAttributes,
     SetUserAttributes,
+    UpdateChannelAttributes,
     UpdateUserAttributes,
     UserAttributesResult,
 )
@@ -43,7 +47,13 @@ from openrtm.protocol.limits import (
 if TYPE_CHECKING:
     from openrtm.client.client import RtmClient
 
-__all__ = ["AttributeCalls", "ChannelAttribute", "ChannelAttributeOptions", "from_wire"]
+__all__ = [
+    "AttributeCalls",
+    "AttributeMethods",
+    "ChannelAttribute",
+    "ChannelAttributeOptions",
+    "from_wire",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,3 +221,80 @@ class AttributeCalls:
         problem = attribute_keys_error(keys)
         if problem is not None:
             raise error_for(Err.INVALID_ARGUMENT, problem)
+
+
+class AttributeMethods:
+    """``RtmClient``'s attribute methods (design §4), delegating to :class:`AttributeCalls`."""
+
+    _attributes: AttributeCalls
+
+    async def set_local_user_attributes(self, attrs: dict[str, str]) -> None:
+        """Replace this user's attributes (``setLocalUserAttributes``)."""
+        await self._attributes.set_local(attrs)
+
+    async def add_or_update_local_user_attributes(self, attrs: dict[str, str]) -> None:
+        """Add or update this user's attributes (``addOrUpdateLocalUserAttributes``)."""
+        await self._attributes.update_local(attrs)
+
+    async def delete_local_user_attributes_by_keys(self, keys: list[str]) -> None:
+        """Delete this user's attributes of ``keys`` (``deleteLocalUserAttributesByKeys``)."""
+        await self._attributes.delete_local(keys)
+
+    async def clear_local_user_attributes(self) -> None:
+        """Delete all of this user's attributes (``clearLocalUserAttributes``)."""
+        await self._attributes.clear_local()
+
+    async def get_user_attributes(self, uid: str) -> dict[str, str]:
+        """An online user's attributes (``getUserAttributes``); code 6 when offline."""
+        return await self._attributes.get_user(uid)
+
+    async def get_user_attributes_by_keys(self, uid: str, keys: list[str]) -> dict[str, str]:
+        """An online user's attributes of ``keys`` (``getUserAttributesByKeys``)."""
+        return await self._attributes.get_user(uid, keys)
+
+    async def set_channel_attributes(
+        self,
+        channel_id: str,
+        attrs: dict[str, str],
+        options: ChannelAttributeOptions | dict[str, Any] | None = None,
+    ) -> None:
+        """Replace a channel's attributes (``setChannelAttributes``); no membership needed."""
+        await self._attributes.write_channel(SetChannelAttributes, channel_id, options, attrs=attrs)
+
+    async def add_or_update_channel_attributes(
+        self,
+        channel_id: str,
+        attrs: dict[str, str],
+        options: ChannelAttributeOptions | dict[str, Any] | None = None,
+    ) -> None:
+        """Add or update a channel's attributes (``addOrUpdateChannelAttributes``)."""
+        await self._attributes.write_channel(
+            UpdateChannelAttributes, channel_id, options, attrs=attrs
+        )
+
+    async def delete_channel_attributes_by_keys(
+        self,
+        channel_id: str,
+        keys: list[str],
+        options: ChannelAttributeOptions | dict[str, Any] | None = None,
+    ) -> None:
+        """Delete a channel's attributes of ``keys`` (``deleteChannelAttributesByKeys``)."""
+        await self._attributes.write_channel(
+            DeleteChannelAttributes, channel_id, options, keys=keys
+        )
+
+    async def clear_channel_attributes(
+        self, channel_id: str, options: ChannelAttributeOptions | dict[str, Any] | None = None
+    ) -> None:
+        """Delete all of a channel's attributes (``clearChannelAttributes``)."""
+        await self._attributes.write_channel(ClearChannelAttributes, channel_id, options)
+
+    async def get_channel_attributes(self, channel_id: str) -> dict[str, ChannelAttribute]:
+        """A channel's attributes (``getChannelAttributes``); no membership needed."""
+        return await self._attributes.get_channel(channel_id)
+
+    async def get_channel_attributes_by_keys(
+        self, channel_id: str, keys: list[str]
+    ) -> dict[str, ChannelAttribute]:
+        """A channel's attributes of ``keys`` (``getChannelAttributesByKeys``)."""
+        return await self._attributes.get_channel(channel_id, keys)

@@ -29,7 +29,12 @@ from openrtm.protocol.codes import (
     JoinChannelError,
     LeaveChannelError,
 )
-from openrtm.protocol.limits import JOIN_RATE, JOIN_SAME_CHANNEL_RATE, MAX_JOINED_CHANNELS
+from openrtm.protocol.limits import (
+    GET_MEMBERS_RATE,
+    JOIN_RATE,
+    JOIN_SAME_CHANNEL_RATE,
+    MAX_JOINED_CHANNELS,
+)
 from openrtm.protocol.messages import (
     ChannelMessagePush,
     GetMembers,
@@ -183,6 +188,8 @@ class RtmChannel(EventEmitter):
             raise error_for(GetMembersError.USER_NOT_LOGGED_IN, "not logged in")
         if self._membership is not _Membership.JOINED:
             raise error_for(GetMembersError.NOT_IN_CHANNEL, "not in this channel")
+        if self._client.within((GetMembers, GET_MEMBERS_RATE)) >= 0:
+            raise error_for(GetMembersError.TOO_OFTEN, "over 5 calls in 2 s")
         result = await self._client.call(GetMembers, GetMembersError, channel=self._channel_id)
         return msgspec.convert(result, GetMembersResult).members
 

@@ -23,7 +23,7 @@ import msgspec
 from picows import WSError
 
 from openrtm._version import VERSION
-from openrtm.client.attributes import AttributeCalls, ChannelAttribute, ChannelAttributeOptions
+from openrtm.client.attributes import AttributeCalls, AttributeMethods
 from openrtm.client.channel import RtmChannel
 from openrtm.client.connection import Connection, LinkLost
 from openrtm.client.events import EventEmitter
@@ -33,16 +33,12 @@ from openrtm.client.messages import (
     SendMessageOptions,
 )
 from openrtm.client.peers import PeerCalls
-from openrtm.client.presence import PresenceCalls
+from openrtm.client.presence import PresenceCalls, PresenceMethods
 from openrtm.client.states import Trigger, next_state
 from openrtm.errors import RtmError, error_for
 from openrtm.protocol.attributes import (
     ChannelAttributesPush,
-    ClearChannelAttributes,
-    DeleteChannelAttributes,
-    SetChannelAttributes,
     SetUserAttributes,
-    UpdateChannelAttributes,
 )
 from openrtm.protocol.codes import (
     AttributeOperationError,
@@ -55,9 +51,11 @@ from openrtm.protocol.codes import (
     LoginError,
     LogoutError,
     PeerSubscriptionStatusError,
+    RenewTokenError,
     close_policy,
 )
 from openrtm.protocol.limits import (
+    RENEW_TOKEN_RATE,
     CallWindows,
     RateLimit,
     is_valid_app_id,
@@ -75,8 +73,10 @@ from openrtm.protocol.messages import (
     MemberJoinedPush,
     MemberLeftPush,
     PeerMessagePush,
+    RenewToken,
     Request,
     ServerFrame,
+    TokenExpiringPush,
 )
 from openrtm.protocol.presence import PeerStatusPush, Subscribe
 
@@ -134,11 +134,12 @@ def _normalize_config(config: dict[str, Any] | None) -> dict[str, Any]:
     return settings
 
 
-class RtmClient(EventEmitter):
+class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
     """A client of one App (spec §1.2); create it with :func:`create_instance`.
 
     Events: ``ConnectionStateChanged(new_state, reason)`` (strings, spec §3.1);
-    ``MessageFromPeer(message, peer_id, props)``; ``PeersOnlineStatusChanged(statuses)``.
+    ``MessageFromPeer(message, peer_id, props)``; ``PeersOnlineStatusChanged(statuses)``;
+    ``TokenPrivilegeWillExpire()``, ``TokenExpired()`` (spec §6.10).
     """
 
     def __init__(
@@ -158,6 +159,7 @@ class RtmClient(EventEmitter):
         self._attempt: asyncio.Task[tuple[Connection, LoginResult]] | None = None
         self._reconnect_task: asyncio.Task[None] | None = None
         self._last_login_at: float | None = None
+        self._token_expired_told = False
         self._mid_prefix = secrets.token_hex(4) + "-"
         self._last_mid = 0
         self._windows = CallWindows()
@@ -174,6 +176,7 @@ class RtmClient(EventEmitter):
             MemberCountPush: self._on_channel_push,
             ChannelAttributesPush: self._on_channel_push,
             PeerStatusPush: self._presence.on_push,
+            TokenExpiringPush: self._on_token_expiring,
         }
 
     @property
@@ -267,6 +270,31 @@ class RtmClient(EventEmitter):
             conn.close(CloseCode.NORMAL)
         self._transition(Trigger.LOGOUT)
 
+    async def renew_token(self, token: str) -> None:
+        """Replace the login token, for the same uid (spec §1.2 ``renewToken``, §6.10).
+
+        While RECONNECTING the token is kept for the next re-login.
+
+        Raises:
+            RtmInvalidArgumentError: 2, empty or not a string.
+            RtmInvalidStatusError: 102, not logged in.
+            RtmInvokeTooOftenError: 4, more than twice a second.
+            RtmUnauthenticatedError: 6 invalid, 5 already expired.
+        """
+        if not isinstance(token, str) or not token:
+            raise error_for(RenewTokenError.INVALID_ARGUMENT, "a token is a non-empty string")
+        if self._state not in (ConnectionState.CONNECTED, ConnectionState.RECONNECTING):
+            raise error_for(RenewTokenError.USER_NOT_LOGGED_IN, "not logged in")
+        if self.within((RenewToken, RENEW_TOKEN_RATE)) >= 0:
+            raise error_for(RenewTokenError.TOO_OFTEN, "over 2 calls a second")
+        if self._state is ConnectionState.CONNECTED:
+            await self.call(RenewToken, RenewTokenError, token=token)
+        self._token = token
+        self._token_expired_told = False
+
+    def _on_token_expiring(self, frame: TokenExpiringPush) -> None:
+        self.emit("TokenPrivilegeWillExpire")  # spec §6.10: 30 s before the deadline
+
     # --- messages and channels -------------------------------------------------------------
 
     async def send_message_to_peer(
@@ -340,101 +368,6 @@ class RtmClient(EventEmitter):
     async def call(self, kind: type[Request], errors: type[IntEnum], **fields: Any) -> Any:
         """Send a request of ``kind`` and return its result (see :meth:`send_request`)."""
         return await self.send_request(kind, errors, **fields)
-
-    # --- presence (spec §1.2, §6.9): see client/presence.py ---------------------------------
-
-    async def query_peers_online_status(self, peer_ids: list[str]) -> dict[str, bool]:
-        """Which of 1–256 peers are logged in (``queryPeersOnlineStatus``)."""
-        return await self._presence.query(peer_ids)
-
-    async def subscribe_peers_online_status(self, peer_ids: list[str]) -> None:
-        """Follow peers' online state (``subscribePeersOnlineStatus``); at most 512 in all."""
-        await self._presence.subscribe(peer_ids)
-
-    async def unsubscribe_peers_online_status(self, peer_ids: list[str]) -> None:
-        """Stop following peers (``unsubscribePeersOnlineStatus``)."""
-        await self._presence.unsubscribe(peer_ids)
-
-    async def query_peers_by_subscription_option(self, option: str) -> list[str]:
-        """The followed peers; option ``"ONLINE_STATUS"`` (``queryPeersBySubscriptionOption``)."""
-        return await self._presence.query_by_option(option)
-
-    async def get_channel_member_count(self, channel_ids: list[str]) -> dict[str, int]:
-        """Member counts of 1–32 channels, joined or not (``getChannelMemberCount``)."""
-        return await self._presence.member_counts(channel_ids)
-
-    # --- attributes (spec §1.2, §6.6, §6.7): see client/attributes.py -----------------------
-
-    async def set_local_user_attributes(self, attrs: dict[str, str]) -> None:
-        """Replace this user's attributes (``setLocalUserAttributes``)."""
-        await self._attributes.set_local(attrs)
-
-    async def add_or_update_local_user_attributes(self, attrs: dict[str, str]) -> None:
-        """Add or update this user's attributes (``addOrUpdateLocalUserAttributes``)."""
-        await self._attributes.update_local(attrs)
-
-    async def delete_local_user_attributes_by_keys(self, keys: list[str]) -> None:
-        """Delete this user's attributes of ``keys`` (``deleteLocalUserAttributesByKeys``)."""
-        await self._attributes.delete_local(keys)
-
-    async def clear_local_user_attributes(self) -> None:
-        """Delete all of this user's attributes (``clearLocalUserAttributes``)."""
-        await self._attributes.clear_local()
-
-    async def get_user_attributes(self, uid: str) -> dict[str, str]:
-        """An online user's attributes (``getUserAttributes``); code 6 when offline."""
-        return await self._attributes.get_user(uid)
-
-    async def get_user_attributes_by_keys(self, uid: str, keys: list[str]) -> dict[str, str]:
-        """An online user's attributes of ``keys`` (``getUserAttributesByKeys``)."""
-        return await self._attributes.get_user(uid, keys)
-
-    async def set_channel_attributes(
-        self,
-        channel_id: str,
-        attrs: dict[str, str],
-        options: ChannelAttributeOptions | dict[str, Any] | None = None,
-    ) -> None:
-        """Replace a channel's attributes (``setChannelAttributes``); no membership needed."""
-        await self._attributes.write_channel(SetChannelAttributes, channel_id, options, attrs=attrs)
-
-    async def add_or_update_channel_attributes(
-        self,
-        channel_id: str,
-        attrs: dict[str, str],
-        options: ChannelAttributeOptions | dict[str, Any] | None = None,
-    ) -> None:
-        """Add or update a channel's attributes (``addOrUpdateChannelAttributes``)."""
-        await self._attributes.write_channel(
-            UpdateChannelAttributes, channel_id, options, attrs=attrs
-        )
-
-    async def delete_channel_attributes_by_keys(
-        self,
-        channel_id: str,
-        keys: list[str],
-        options: ChannelAttributeOptions | dict[str, Any] | None = None,
-    ) -> None:
-        """Delete a channel's attributes of ``keys`` (``deleteChannelAttributesByKeys``)."""
-        await self._attributes.write_channel(
-            DeleteChannelAttributes, channel_id, options, keys=keys
-        )
-
-    async def clear_channel_attributes(
-        self, channel_id: str, options: ChannelAttributeOptions | dict[str, Any] | None = None
-    ) -> None:
-        """Delete all of a channel's attributes (``clearChannelAttributes``)."""
-        await self._attributes.write_channel(ClearChannelAttributes, channel_id, options)
-
-    async def get_channel_attributes(self, channel_id: str) -> dict[str, ChannelAttribute]:
-        """A channel's attributes (``getChannelAttributes``); no membership needed."""
-        return await self._attributes.get_channel(channel_id)
-
-    async def get_channel_attributes_by_keys(
-        self, channel_id: str, keys: list[str]
-    ) -> dict[str, ChannelAttribute]:
-        """A channel's attributes of ``keys`` (``getChannelAttributesByKeys``)."""
-        return await self._attributes.get_channel(channel_id, keys)
 
     def _on_channel_push(
         self,
@@ -569,6 +502,8 @@ class RtmClient(EventEmitter):
         log.info("connection closed: code=%s reason=%s", code, reason)
         if not policy.reconnect:
             self._transition(Trigger.KICKED, policy.reason)
+            if code == CloseCode.TOKEN_EXPIRED:
+                self.emit("TokenExpired")  # spec §3.2: kicked, and told why
             return
         if self._transition(Trigger.LINK_LOST):
             self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect())
@@ -588,6 +523,11 @@ class RtmClient(EventEmitter):
             conn, session = await self._connect_and_login(self._config["login_timeout"])
         except RtmError as exc:
             log.info("re-login refused: %s", exc)
+            if exc.code == LoginError.TOKEN_EXPIRED and not self._token_expired_told:
+                # Spec §3.2: RECONNECTING with an expired token stays RECONNECTING and says
+                # so once; renew_token() supplies the token the next attempt uses.
+                self._token_expired_told = True
+                self.emit("TokenExpired")
             return False
         except TimeoutError:
             return False

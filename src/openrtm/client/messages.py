@@ -116,6 +116,8 @@ def to_wire(message: RtmMessage | str | dict[str, Any]) -> Message | str:
     if kind == MessageType.TEXT:
         if not isinstance(message.text, str):
             return "a TEXT message needs text"
+        if message.raw_message is not None or message.description:
+            return "a TEXT message carries no raw_message or description"
         wire = Message(type=MessageType.TEXT, text=message.text)
     elif kind == MessageType.RAW:
         raw = message.raw_message
@@ -123,6 +125,8 @@ def to_wire(message: RtmMessage | str | dict[str, Any]) -> Message | str:
             return "a RAW message needs raw_message bytes"
         if not isinstance(message.description, str):
             return "a description is a string"
+        if message.text is not None:
+            return "a RAW message carries no text"
         wire = Message(type=MessageType.RAW, raw=bytes(raw), description=message.description)
     elif kind in (MessageType.FILE, MessageType.IMAGE):
         return f"{kind} messages are not supported yet"

@@ -48,7 +48,7 @@ from openrtm.protocol.presence import (
 if TYPE_CHECKING:
     from openrtm.client.client import RtmClient
 
-__all__ = ["PresenceCalls"]
+__all__ = ["PresenceCalls", "PresenceMethods"]
 
 _ONLINE, _OFFLINE = PeerOnlineState.ONLINE.value, PeerOnlineState.OFFLINE.value
 
@@ -89,7 +89,7 @@ class PresenceCalls:
         """``subscribe_peers_online_status``: codes 102, 2, 6 (over 512 in all), 5."""
         peers = list(peer_ids)
         self._logged_in(PeerSubscriptionStatusError.USER_NOT_LOGGED_IN)
-        problem = peer_ids_error(peers, MAX_SUBSCRIBED_PEERS)
+        problem = peer_ids_error(peers, None)  # the 512 limit is on the total, below
         if problem is not None:
             raise error_for(PeerSubscriptionStatusError.INVALID_ARGUMENT, problem)
         new = [uid for uid in dict.fromkeys(peers) if uid not in self.following]
@@ -159,3 +159,29 @@ class PresenceCalls:
     def _logged_in(self, code: IntEnum) -> None:
         if not self._client.logged_in:
             raise error_for(code, "not logged in")
+
+
+class PresenceMethods:
+    """``RtmClient``'s presence methods (design §4), delegating to :class:`PresenceCalls`."""
+
+    _presence: PresenceCalls
+
+    async def query_peers_online_status(self, peer_ids: list[str]) -> dict[str, bool]:
+        """Which of 1–256 peers are logged in (``queryPeersOnlineStatus``)."""
+        return await self._presence.query(peer_ids)
+
+    async def subscribe_peers_online_status(self, peer_ids: list[str]) -> None:
+        """Follow peers' online state (``subscribePeersOnlineStatus``); at most 512 in all."""
+        await self._presence.subscribe(peer_ids)
+
+    async def unsubscribe_peers_online_status(self, peer_ids: list[str]) -> None:
+        """Stop following peers (``unsubscribePeersOnlineStatus``)."""
+        await self._presence.unsubscribe(peer_ids)
+
+    async def query_peers_by_subscription_option(self, option: str) -> list[str]:
+        """The followed peers; option ``"ONLINE_STATUS"`` (``queryPeersBySubscriptionOption``)."""
+        return await self._presence.query_by_option(option)
+
+    async def get_channel_member_count(self, channel_ids: list[str]) -> dict[str, int]:
+        """Member counts of 1–32 channels, joined or not (``getChannelMemberCount``)."""
+        return await self._presence.member_counts(channel_ids)

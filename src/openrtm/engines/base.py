@@ -22,6 +22,7 @@ __all__ = [
     "ChannelEvent",
     "ChannelMessageEvent",
     "EngineHandler",
+    "InboxChanged",
     "MemberJoined",
     "MemberLeft",
     "PeerDelivered",
@@ -67,6 +68,13 @@ class PeerDelivered(UserEvent, tag="delivered"):
 
     session_id: str
     request_id: int
+
+
+class InboxChanged(UserEvent, tag="inbox"):
+    """A message was stored for this user while it seemed offline: deliver what is stored.
+
+    Closes the gap of a message stored while its receiver was completing a login (spec §6.2).
+    """
 
 
 class ChannelEvent(msgspec.Struct, tag_field="e", kw_only=True):

@@ -22,6 +22,7 @@ from openrtm.protocol.messages import ClientMessage, ErrorReply, ServerFrame
 ClientFrame = (
     msg.Login
     | msg.Logout
+    | msg.RenewToken
     | msg.SendPeerMessage
     | msg.Ack
     | msg.JoinChannel
@@ -52,6 +53,7 @@ ServerFrameUnion = (
     | msg.MemberJoinedPush
     | msg.MemberLeftPush
     | msg.MemberCountPush
+    | msg.TokenExpiringPush
     | pres.PeerStatusPush
     | attr.ChannelAttributesPush
 )

@@ -20,9 +20,11 @@ __all__ = [
     "APP_ID_PATTERN",
     "CHANNEL_ATTRIBUTE_READ_RATE",
     "CHANNEL_ATTRIBUTE_WRITE_RATE",
+    "GET_MEMBERS_RATE",
     "ID_PATTERN",
     "JOIN_RATE",
     "JOIN_SAME_CHANNEL_RATE",
+    "LOGIN_RATE",
     "MAX_ATTRIBUTE_KEY_BYTES",
     "MAX_ATTRIBUTE_PAIRS",
     "MAX_ATTRIBUTE_VALUE_BYTES",
@@ -39,6 +41,7 @@ __all__ = [
     "MEMBER_COUNT_RATE",
     "QUERY_ONLINE_RATE",
     "QUERY_SUBSCRIPTIONS_RATE",
+    "RENEW_TOKEN_RATE",
     "SUBSCRIBE_RATE",
     "USER_ATTRIBUTE_READ_RATE",
     "USER_ATTRIBUTE_WRITE_RATE",
@@ -145,8 +148,11 @@ class RateLimit:
 
 
 # Spec §5.4 (Web / iOS / Android / Windows column), per client.
+LOGIN_RATE = RateLimit(2, 1.0)
+RENEW_TOKEN_RATE = RateLimit(2, 1.0)
 JOIN_RATE = RateLimit(50, 3.0)
 JOIN_SAME_CHANNEL_RATE = RateLimit(2, 5.0)
+GET_MEMBERS_RATE = RateLimit(5, 2.0)
 QUERY_ONLINE_RATE = RateLimit(10, 5.0)
 SUBSCRIBE_RATE = RateLimit(10, 5.0)  # subscribe and unsubscribe combined
 QUERY_SUBSCRIPTIONS_RATE = RateLimit(10, 5.0)
@@ -270,10 +276,10 @@ def attribute_keys_error(keys: object) -> str | None:
     return None
 
 
-def peer_ids_error(peers: object, most: int) -> str | None:
-    """Check a list of 1 to ``most`` valid user ids."""
-    if not isinstance(peers, list) or not 0 < len(peers) <= most:
-        return f"1 to {most} peer ids"
+def peer_ids_error(peers: object, most: int | None) -> str | None:
+    """Check a list of at least 1 (and at most ``most``, if given) valid user ids."""
+    if not isinstance(peers, list) or not peers or (most is not None and len(peers) > most):
+        return "1 to {} peer ids".format(most or "any number of")
     if not all(is_valid_user_id(uid) for uid in peers):
         return "invalid peer id"
     return None

@@ -25,6 +25,7 @@ from openrtm.protocol.codes import (
     MessageType,
     PeerMessageError,
     ProtocolError,
+    RenewTokenError,
 )
 
 __all__ = [
@@ -47,11 +48,14 @@ __all__ = [
     "Message",
     "PeerMessagePush",
     "PeerMessageResult",
+    "RenewToken",
+    "RenewTokenResult",
     "Reply",
     "Request",
     "SendChannelMessage",
     "SendPeerMessage",
     "ServerFrame",
+    "TokenExpiringPush",
 ]
 
 PROTOCOL_VERSION = 1
@@ -98,6 +102,16 @@ class Logout(Request, tag="logout"):
     errors = LogoutError
     invalid_code = LogoutError.REJECTED
     not_logged_in_code = LogoutError.USER_NOT_LOGGED_IN
+
+
+class RenewToken(Request, tag="renew_token"):
+    """Replace the login token with ``token``, for the same uid (spec §1.2 ``renewToken``)."""
+
+    token: str
+
+    errors = RenewTokenError
+    invalid_code = RenewTokenError.INVALID_ARGUMENT
+    not_logged_in_code = RenewTokenError.USER_NOT_LOGGED_IN
 
 
 class Message(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -203,6 +217,12 @@ class LoginResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     token_deadline: int | None = None
 
 
+class RenewTokenResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What ``renew_token`` replies: the new deadline (Unix seconds), if the token expires."""
+
+    token_deadline: int | None = None
+
+
 class PeerMessageResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     """What ``peer_msg`` replies (spec §6.1).
 
@@ -243,6 +263,15 @@ class ErrorReply(ServerFrame, tag="error"):
     code: int
     name: str
     message: str
+
+
+class TokenExpiringPush(ServerFrame, tag="token_expiring"):
+    """The login token expires at ``deadline`` (Unix seconds): renew it (spec §6.10).
+
+    Sent 30 s before the deadline; at the deadline the server closes with 4002.
+    """
+
+    deadline: int
 
 
 class PeerMessagePush(ServerFrame, tag="peer_msg"):

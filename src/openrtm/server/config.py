@@ -84,6 +84,8 @@ class ServerConfig:
         inbox_purge_interval: seconds between sweeps of expired offline messages.
         channel_attributes_ttl: seconds a channel keeps its attributes once it has no members
             (spec §6.7: "a couple of minutes").
+        token_warning: seconds before a token's deadline that ``token_expiring`` is pushed
+            (spec §6.10: 30).
     """
 
     host: str = "127.0.0.1"
@@ -100,6 +102,7 @@ class ServerConfig:
     member_count_interval_large: float = 3.0
     inbox_purge_interval: float = 3600.0
     channel_attributes_ttl: float = 300.0
+    token_warning: float = 30.0
 
     @property
     def dev_mode(self) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 from openrtm.engines.base import (
     Broker,
     ChannelEvent,
+    InboxChanged,
     PeerDelivered,
     PeerMessageEvent,
     Presence,
@@ -158,9 +159,10 @@ class Node:
         was_logged_in = session.logged_in
         if not session.fire(SessionEvent.CLOSE):
             return
-        if session.login_timer is not None:
-            session.login_timer.cancel()
-            session.login_timer = None
+        for timer in (session.login_timer, session.token_timer):
+            if timer is not None:
+                timer.cancel()
+        session.login_timer = session.token_timer = None
         if was_logged_in:
             for channel in list(session.channels):
                 self.channels.remove(session, channel)
@@ -214,6 +216,8 @@ class Node:
             return False
         if isinstance(event, PeerMessageEvent):
             self.peers.push(session, event)
+        elif isinstance(event, InboxChanged):
+            self.spawn(self.peers.replay_inbox(session))
         elif isinstance(event, PeerDelivered):
             if session.session_id == event.session_id:
                 self.peers.delivered(session, event.request_id)

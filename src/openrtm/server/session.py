@@ -79,6 +79,8 @@ class Session:
             joining).
         inflight: peer-message deliveries awaiting the client's ack, by delivery number.
         held: peer-message pushes held back while stored offline messages are replayed first.
+        inbox_seq: the newest stored message pushed on this connection (none pushed twice).
+        replay_again: another replay of stored messages was asked for during the current one.
         windows: call-frequency windows (spec §5.4) by operation, or (operation, target).
         following: the peers whose online state this session subscribed to (spec §6.9).
         user_attrs: this session's user attributes (spec §6.6); the engine holds a copy for
@@ -90,13 +92,16 @@ class Session:
         "channels",
         "following",
         "held",
+        "inbox_seq",
         "inflight",
         "last_delivery",
         "login_timer",
         "node",
+        "replay_again",
         "session_id",
         "state",
         "token_deadline",
+        "token_timer",
         "transport",
         "uid",
         "user_attrs",
@@ -112,10 +117,13 @@ class Session:
         self.session_id = ""
         self.token_deadline: int | None = None
         self.login_timer: Timer | None = None
+        self.token_timer: Timer | None = None
         self.channels: dict[str, int] = {}
         self.inflight: dict[int, object] = {}
         self.last_delivery = 0
         self.held: list[bytes] | None = None
+        self.inbox_seq = 0
+        self.replay_again = False
         self.windows = CallWindows()
         self.following: set[str] = set()
         self.user_attrs: dict[str, str] = {}

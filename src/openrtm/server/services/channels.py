@@ -29,6 +29,7 @@ from openrtm.protocol.codes import (
     LeaveChannelError,
 )
 from openrtm.protocol.limits import (
+    GET_MEMBERS_RATE,
     JOIN_RATE,
     JOIN_SAME_CHANNEL_RATE,
     MAX_JOINED_CHANNELS,
@@ -189,8 +190,10 @@ class ChannelService:
         """List up to 512 members of a joined channel, the caller included (spec §6.8)."""
         if request.channel not in session.channels:
             session.refuse(request.id, GetMembersError.NOT_IN_CHANNEL, "not in this channel")
-            return
-        self._node.spawn(self._get_members(session, request))
+        elif session.within((GetMembers, GET_MEMBERS_RATE)) >= 0:
+            session.refuse(request.id, GetMembersError.TOO_OFTEN, "over 5 calls in 2 s")
+        else:
+            self._node.spawn(self._get_members(session, request))
 
     async def _get_members(self, session: Session, request: GetMembers) -> None:
         members = await self._node.presence.channel_members(

@@ -1,9 +1,13 @@
-"""Login and logout (spec §1.2, §3, §4.1, §4.2, §6.10, §6.11).
+"""Login, logout and the token lifecycle (spec §1.2, §3, §4.1–§4.3, §6.10, §6.11).
 
 A login is checked synchronously (protocol version, App ID, uid, token), then completed in a
 task because announcing the session to the engine may take a round trip in a cluster. Logging
 in announces :class:`~openrtm.engines.base.SessionClaimed`, which kicks any older session of
 the same user on any node with REMOTE_LOGIN.
+
+A session whose token expires gets ``token_expiring`` 30 s before the deadline and is closed
+with 4002 (TOKEN_EXPIRED) at it, unless ``renew_token`` moved the deadline meanwhile. One
+timer per session on the node's shared facility does both: the warning, then the expiry.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from openrtm._version import VERSION
 from openrtm.engines.base import SessionClaimed
-from openrtm.protocol.codes import CloseCode, LoginError
+from openrtm.protocol.codes import CloseCode, LoginError, RenewTokenError
+from openrtm.protocol.limits import RENEW_TOKEN_RATE
 from openrtm.protocol.messages import (
     PROTOCOL_VERSION,
     SUPPORTED_PROTOCOL_VERSIONS,
@@ -23,6 +28,9 @@ from openrtm.protocol.messages import (
     Login,
     LoginResult,
     Logout,
+    RenewToken,
+    RenewTokenResult,
+    TokenExpiringPush,
 )
 from openrtm.server.auth import LoginRefused
 from openrtm.server.session import Session, SessionEvent, SessionState
@@ -47,7 +55,7 @@ class LoginService:
 
     def handlers(self) -> dict[type[ClientMessage], Callable[[Session, Any], None]]:
         """The request types this service answers."""
-        return {Login: self.login, Logout: self.logout}
+        return {Login: self.login, Logout: self.logout, RenewToken: self.renew}
 
     def login(self, session: Session, request: Login) -> None:
         """Check a login request and, if it passes, complete it in the background."""
@@ -96,6 +104,7 @@ class LoginService:
         if displaced is not None:
             displaced.close(CloseCode.REMOTE_LOGIN, "logged in from another connection")
         session.fire(SessionEvent.LOGIN_OK)
+        self._arm_token_timer(session)
         if came_online:
             node.broker.publish_presence(app_id, uid, True)
         if session.login_timer is not None:
@@ -119,3 +128,62 @@ class LoginService:
         """Log out: reply, then end the session and close the connection normally."""
         session.reply(request.id)
         session.close(CloseCode.NORMAL, "logged out")
+
+    # --- the token lifecycle (spec §6.10) ----------------------------------------------------
+
+    def renew(self, session: Session, request: RenewToken) -> None:
+        """Replace the token with one for the same uid; the deadline moves, nothing else."""
+        if not request.token:
+            session.refuse(request.id, RenewTokenError.INVALID_ARGUMENT, "empty token")
+            return
+        if session.within((RenewToken, RENEW_TOKEN_RATE)) >= 0:
+            session.refuse(request.id, RenewTokenError.TOO_OFTEN, "over 2 calls a second")
+            return
+        try:
+            grant = self._node.auth.authenticate(
+                session.app_id, session.uid, request.token, int(time.time())
+            )
+        except LoginRefused as exc:
+            code = _RENEW_CODES.get(exc.code, RenewTokenError.INVALID_TOKEN)
+            session.refuse(request.id, code, exc.detail)
+            return
+        if grant.token_deadline is not None or session.token_deadline is None:
+            # In "App ID only" mode the token is not checked, and the deadline stays.
+            session.token_deadline = grant.token_deadline
+        self._arm_token_timer(session)
+        session.reply(request.id, RenewTokenResult(token_deadline=session.token_deadline))
+
+    def _arm_token_timer(self, session: Session) -> None:
+        if session.token_timer is not None:
+            session.token_timer.cancel()
+            session.token_timer = None
+        if session.token_deadline is None:
+            return
+        warn_in = session.token_deadline - time.time() - self._node.config.token_warning
+        if warn_in > 0:
+            session.token_timer = self._node.timers.call_later(warn_in, lambda: self._warn(session))
+        else:
+            self._warn(session)
+
+    def _warn(self, session: Session) -> None:
+        deadline = session.token_deadline
+        if not session.logged_in or deadline is None:
+            return
+        session.send(TokenExpiringPush(deadline=deadline))
+        session.token_timer = self._node.timers.call_later(
+            max(0.0, deadline - time.time()), lambda: self._expire(session)
+        )
+
+    def _expire(self, session: Session) -> None:
+        session.token_timer = None
+        if session.logged_in:
+            session.close(CloseCode.TOKEN_EXPIRED, "token expired")
+
+
+# Spec §4.3: renew_token reports token problems with its own codes.
+_RENEW_CODES = {
+    LoginError.INVALID_TOKEN: RenewTokenError.INVALID_TOKEN,
+    LoginError.TOKEN_EXPIRED: RenewTokenError.TOKEN_EXPIRED,
+    LoginError.INVALID_APP_ID: RenewTokenError.INVALID_TOKEN,
+    LoginError.INVALID_ARGUMENT: RenewTokenError.INVALID_ARGUMENT,
+}

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from openrtm.engines.base import PeerDelivered, PeerMessageEvent
+from openrtm.engines.base import InboxChanged, PeerDelivered, PeerMessageEvent
 from openrtm.protocol.codec import encode
 from openrtm.protocol.codes import PeerMessageError
 from openrtm.protocol.limits import is_valid_user_id, message_error
@@ -126,6 +126,9 @@ class PeerService:
             return
         # Committed: only now may the sender hear that the server has it (spec §6.2).
         session.reply(request.id, _CACHED)
+        # The receiver may have logged in while this was being stored, after its login read
+        # the inbox: if it is online now, its node delivers what is stored.
+        self._node.broker.publish_user(session.app_id, request.to, InboxChanged())
 
     def delivered(self, session: Session, request_id: int) -> None:
         """The receiver acked the message of ``request_id``: tell the sender."""
@@ -162,13 +165,29 @@ class PeerService:
             self._node.store.inbox_ack(session.app_id, session.uid, entry)
 
     async def replay_inbox(self, session: Session) -> None:
-        """Push the messages stored while ``session``'s user was offline, oldest first."""
+        """Push the messages stored while ``session``'s user was offline, oldest first.
+
+        Runs at login and again on :class:`InboxChanged`; replays never overlap, and a stored
+        message is pushed once per connection (its ack removes it from the store).
+        """
+        if session.held is not None:
+            session.replay_again = True  # the running replay goes round once more
+            return
+        session.replay_again = True
+        while session.replay_again and session.logged_in:
+            session.replay_again = False
+            await self._replay_once(session)
+
+    async def _replay_once(self, session: Session) -> None:
         session.held = []
         try:
             entries = await self._node.store.inbox_peek(session.app_id, session.uid, now_ms())
         finally:
             held, session.held = session.held, None
         for entry in entries:
+            if entry.seq <= session.inbox_seq:
+                continue  # pushed already, its ack not yet in
+            session.inbox_seq = entry.seq
             try:
                 msg = _message_decoder.decode(entry.payload)
             except msgspec.DecodeError:

@@ -85,8 +85,11 @@ class PresenceService:
         session.reply(request.id, OnlineResult(online=online))
 
     def subscribe(self, session: Session, request: Subscribe) -> None:
-        """Follow peers; a snapshot of their states is pushed after the reply (spec §1.2)."""
-        problem = peer_ids_error(request.peers, MAX_SUBSCRIBED_PEERS)
+        """Follow peers; a snapshot of their states is pushed after the reply (spec §1.2).
+
+        The 512 limit counts the followed peers after the call, de-duplicated (code 6).
+        """
+        problem = peer_ids_error(request.peers, None)
         new = [uid for uid in dict.fromkeys(request.peers) if uid not in session.following]
         if problem is not None:
             session.refuse(request.id, PeerSubscriptionStatusError.INVALID_ARGUMENT, problem)
