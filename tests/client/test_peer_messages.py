@@ -112,9 +112,13 @@ async def test_offline_messages_are_delivered_once_in_order_at_next_login(
     assert [args[0].text for _, args in inbox.events] == [*(f"m{i}" for i in range(5)), "live"]
 
 
-async def test_the_inbox_keeps_the_newest_200(server: Server, make_client: ClientFactory) -> None:
-    alice = await logged_in(make_client, server, "alice")
-    # Sequential: the 180 / 3 s limit (spec §5.4) is not enforced by this server version yet.
+async def test_the_inbox_keeps_the_newest_200(
+    start_server: object, make_client: ClientFactory
+) -> None:
+    # 250 sends in a row: over the 180 / 3 s budget (spec §5.4), which is not under test here.
+    server = await start_server(message_rate_calls=1000)  # type: ignore[operator]
+    alice = make_client(server, message_rate_calls=1000)
+    await alice.login("alice")
     for i in range(250):
         await alice.send_message_to_peer(str(i), "bob", OFFLINE)
     bob = make_client(server)
@@ -307,3 +311,38 @@ async def test_mixed_text_and_raw_messages_are_refused_like_the_web_sdk(
         with pytest.raises(openrtm.RtmInvalidArgumentError) as info:
             await alice.send_message_to_peer(message, "bob")  # type: ignore[arg-type]
         assert info.value.code == 7
+
+
+async def test_200_concurrent_sends_against_the_180_in_3_s_budget(
+    server: Server, make_client: ClientFactory
+) -> None:
+    # Spec §5.4: peer and channel messages share 180 per 3 s; the SDK refuses the rest with
+    # code 5 (peer) or 3 (channel) before sending, and the server enforces the same.
+    alice = await logged_in(make_client, server, "alice")
+    await logged_in(make_client, server, "bob")
+    channel = alice.create_channel("room")
+    await channel.join()
+    await channel.send_message("one channel message counts too")
+    results = await asyncio.gather(
+        *(alice.send_message_to_peer(str(i), "bob") for i in range(200)), return_exceptions=True
+    )
+    refused = [r for r in results if isinstance(r, openrtm.RtmError)]
+    assert len(refused) == 21
+    assert {r.code for r in refused} == {5}
+    with pytest.raises(openrtm.RtmLimitExceededError) as info:
+        await channel.send_message("over")
+    assert info.value.code == 3
+
+
+async def test_the_server_enforces_the_message_budget_whatever_the_client_does(
+    server: Server,
+) -> None:
+    raw = await RawClient.open(server.url)
+    await raw.login("alice")
+    frame = {"op": "peer_msg", "to": "bob", "mid": "m", "msg": {"text": "x"}}
+    for request_id in range(1, 201):
+        raw.send_json({**frame, "id": request_id})
+    replies = [await raw.recv() for _ in range(200)]
+    codes = [r.get("code") for r in replies]
+    assert codes.count(None) == 180
+    assert codes.count(5) == 20

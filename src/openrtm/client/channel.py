@@ -167,6 +167,8 @@ class RtmChannel(EventEmitter):
         wire = to_wire(message)
         if isinstance(wire, str):
             raise error_for(ChannelMessageError.INVALID_MESSAGE, wire)
+        if not self._client.within_message_budget():
+            raise error_for(ChannelMessageError.TOO_OFTEN, "over 180 messages in 3 s")
         # Spec §1.4: offline messaging does not apply to channels; history does.
         history = SendMessageOptions.coerce(options).enable_historical_messaging
         await self._client.call(

@@ -94,6 +94,8 @@ _CONFIG_KEYS = {
     "login_timeout": None,
     "request_timeout": None,
     "reconnect_backoff_max": None,
+    "message_rate_calls": None,
+    "message_rate_window": None,
 }
 _DEFAULTS: dict[str, Any] = {
     # Spec §3.1: the Web bundle gives up logging in after 12 s.
@@ -101,6 +103,9 @@ _DEFAULTS: dict[str, Any] = {
     # Spec §4.17: logout and most operations time out after 5-10 s.
     "request_timeout": 10.0,
     "reconnect_backoff_max": 10.0,
+    # Spec §5.4: peer and channel messages, combined, mirrored from the server's default.
+    "message_rate_calls": 180,
+    "message_rate_window": 3.0,
 }
 
 
@@ -331,6 +336,11 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         Returns the index of the first refusing limit, or -1 when the call is recorded.
         """
         return self._windows.within(asyncio.get_running_loop().time(), *checks)
+
+    def within_message_budget(self) -> bool:
+        """Count a peer or channel message against the shared budget (spec §5.4)."""
+        limit = RateLimit(self._config["message_rate_calls"], self._config["message_rate_window"])
+        return self.within(("messages", limit)) < 0
 
     def send_frame(self, frame: msgspec.Struct) -> None:
         """Send a frame that gets no answer (an ack), if connected."""

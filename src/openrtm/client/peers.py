@@ -56,6 +56,8 @@ class PeerCalls:
         wire = to_wire(message)
         if isinstance(wire, str):
             raise error_for(PeerMessageError.INVALID_MESSAGE, wire)
+        if not client.within_message_budget():
+            raise error_for(PeerMessageError.TOO_OFTEN, "over 180 messages in 3 s")
         opts = SendMessageOptions.coerce(options)
         result = await client.call(
             SendPeerMessage,

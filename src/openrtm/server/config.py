@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openrtm.protocol.limits import MAX_FRAME_BYTES, is_valid_app_id
+from openrtm.protocol.limits import MAX_FRAME_BYTES, RateLimit, is_valid_app_id
 
 __all__ = ["AppSpec", "ConfigError", "ServerConfig", "parse_app"]
 
@@ -86,6 +86,9 @@ class ServerConfig:
             (spec §6.7: "a couple of minutes").
         token_warning: seconds before a token's deadline that ``token_expiring`` is pushed
             (spec §6.10: 30).
+        message_rate_calls: peer and channel messages a session may send (combined) in any
+            ``message_rate_window`` seconds (spec §5.4: 180 in 3 s; Agora's Linux SDK: 1500).
+        message_rate_window: that window, in seconds.
     """
 
     host: str = "127.0.0.1"
@@ -103,11 +106,18 @@ class ServerConfig:
     inbox_purge_interval: float = 3600.0
     channel_attributes_ttl: float = 300.0
     token_warning: float = 30.0
+    message_rate_calls: int = 180
+    message_rate_window: float = 3.0
 
     @property
     def dev_mode(self) -> bool:
         """True when no App is configured: any well-formed App ID logs in without a token."""
         return not self.apps
+
+    @property
+    def message_rate(self) -> RateLimit:
+        """The combined peer and channel message budget of one session (spec §5.4)."""
+        return RateLimit(self.message_rate_calls, self.message_rate_window)
 
     @property
     def store_path(self) -> Path:

@@ -145,6 +145,10 @@ class Session:
         """Check a call against call-frequency limits (spec §5.4); see ``CallWindows.within``."""
         return self.windows.within(self.node.timers.now(), *checks)
 
+    def within_message_budget(self) -> bool:
+        """Count a peer or channel message against the budget they share (spec §5.4)."""
+        return self.within(("messages", self.node.config.message_rate)) < 0
+
     @property
     def logged_in(self) -> bool:
         """Whether the session has logged in and not ended."""

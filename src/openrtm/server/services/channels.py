@@ -173,6 +173,9 @@ class ChannelService:
         if problem is not None:
             session.refuse(request.id, ChannelMessageError.INVALID_MESSAGE, problem)
             return
+        if not session.within_message_budget():
+            session.refuse(request.id, ChannelMessageError.TOO_OFTEN, "over the message budget")
+            return
         ts = now_ms()
         if request.history:
             self._node.archive(

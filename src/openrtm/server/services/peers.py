@@ -81,6 +81,9 @@ class PeerService:
         if problem is not None:
             session.refuse(request.id, PeerMessageError.INVALID_MESSAGE, problem)
             return
+        if not session.within_message_budget():
+            session.refuse(request.id, PeerMessageError.TOO_OFTEN, "over the message budget")
+            return
         ts = now_ms()
         if request.history:
             self._node.archive(session.app_id, session.uid, request.to, "user", request.msg, ts)
