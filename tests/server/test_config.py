@@ -61,3 +61,14 @@ def test_bad_files_say_what_is_wrong(tmp_path: Path, text: str, message: str) ->
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         ServerConfig.from_toml(path)
+
+
+def test_optional_limits_in_a_toml_file(tmp_path: Path) -> None:
+    path = tmp_path / "limits.toml"
+    path.write_text("max_sessions = 100\nmax_sessions_per_app = 10\nmessage_rate_calls = 1500\n")
+    config = ServerConfig.from_toml(path)
+    assert (config.max_sessions, config.max_sessions_per_app) == (100, 10)
+    assert config.message_rate.calls == 1500
+    path.write_text('max_sessions = "many"\n')
+    with pytest.raises(ConfigError, match="must be int"):
+        ServerConfig.from_toml(path)

@@ -26,6 +26,7 @@ from openrtm.protocol.limits import MAX_FRAME_BYTES, RateLimit, is_valid_app_id
 __all__ = ["AppSpec", "ConfigError", "ServerConfig", "parse_app"]
 
 _CERTIFICATE = re.compile(r"[0-9A-Za-z]{32}")
+_OPTIONAL_INTS = frozenset({"max_sessions", "max_sessions_per_app"})
 
 
 class ConfigError(ValueError):
@@ -89,6 +90,9 @@ class ServerConfig:
         message_rate_calls: peer and channel messages a session may send (combined) in any
             ``message_rate_window`` seconds (spec §5.4: 180 in 3 s; Agora's Linux SDK: 1500).
         message_rate_window: that window, in seconds.
+        max_sessions: logged-in sessions this node accepts; more logins are refused with
+            code 2 instead of degrading everyone (None: no limit).
+        max_sessions_per_app: the same for each App ID.
     """
 
     host: str = "127.0.0.1"
@@ -108,6 +112,8 @@ class ServerConfig:
     token_warning: float = 30.0
     message_rate_calls: int = 180
     message_rate_window: float = 3.0
+    max_sessions: int | None = None
+    max_sessions_per_app: int | None = None
 
     @property
     def dev_mode(self) -> bool:
@@ -153,6 +159,10 @@ class ServerConfig:
         if unknown:
             raise ConfigError(f"unknown setting(s) in config file: {', '.join(unknown)}")
         for name, value in raw.items():
+            if name in _OPTIONAL_INTS:
+                if not isinstance(value, int):
+                    raise ConfigError(f"setting {name!r} must be int")
+                continue
             expected = type(getattr(cls(), name))
             if expected is float and isinstance(value, int):
                 raw[name] = float(value)

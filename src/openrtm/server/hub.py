@@ -40,6 +40,7 @@ class Hub:
     def __init__(self) -> None:
         self.connections: set[Session] = set()
         self._users: dict[tuple[str, str], Session] = {}
+        self._per_app: dict[str, int] = {}
         self._channels: dict[tuple[str, str], LocalChannel] = {}
         self._followers: dict[tuple[str, str], set[Session]] = {}
 
@@ -55,6 +56,8 @@ class Hub:
         key = (session.app_id, session.uid)
         displaced = self._users.get(key)
         self._users[key] = session
+        if displaced is None:
+            self._per_app[session.app_id] = self._per_app.get(session.app_id, 0) + 1
         return displaced if displaced is not session else None
 
     def remove_user(self, session: Session) -> None:
@@ -62,6 +65,15 @@ class Hub:
         key = (session.app_id, session.uid)
         if self._users.get(key) is session:
             del self._users[key]
+            left = self._per_app[session.app_id] - 1
+            if left:
+                self._per_app[session.app_id] = left
+            else:
+                del self._per_app[session.app_id]
+
+    def users_of(self, app_id: str) -> int:
+        """How many users of ``app_id`` are logged in here."""
+        return self._per_app.get(app_id, 0)
 
     def channel(self, app_id: str, channel: str) -> LocalChannel | None:
         """Return this node's state of ``channel``, if it has local members."""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from openrtm._version import VERSION
 from openrtm.engines.base import SessionClaimed
 from openrtm.protocol.codes import CloseCode, LoginError, RenewTokenError
-from openrtm.protocol.limits import RENEW_TOKEN_RATE
+from openrtm.protocol.limits import LOGIN_RATE, RENEW_TOKEN_RATE
 from openrtm.protocol.messages import (
     PROTOCOL_VERSION,
     SUPPORTED_PROTOCOL_VERSIONS,
@@ -63,6 +63,9 @@ class LoginService:
             # Spec §4.1: logging in twice, or while a login is in progress, is code 8.
             session.refuse(request.id, LoginError.ALREADY_LOGIN, "already logged in")
             return
+        if session.within((Login, LOGIN_RATE)) >= 0:
+            session.refuse(request.id, LoginError.TOO_OFTEN, "over 2 logins a second")
+            return
         if request.v not in SUPPORTED_PROTOCOL_VERSIONS:
             session.refuse(
                 request.id,
@@ -78,12 +81,31 @@ class LoginService:
             log.info("login refused: app=%s code=%d", request.app_id[:32], exc.code)
             session.refuse(request.id, exc.code, exc.detail)
             return
+        full = self._full(request.app_id, request.uid)
+        if full is not None:
+            log.warning("login refused: %s", full)
+            session.refuse(request.id, LoginError.REJECTED, full)
+            return
         session.fire(SessionEvent.LOGIN)
         session.app_id = request.app_id
         session.uid = request.uid
         session.session_id = secrets.token_hex(8)
         session.token_deadline = grant.token_deadline
         self._node.spawn(self._complete(session, request.id))
+
+    def _full(self, app_id: str, uid: str) -> str | None:
+        """Why this node takes no more sessions, or None. A login that replaces a session of
+        the same user adds none, so it is always let through."""
+        config, hub = self._node.config, self._node.hub
+        if hub.user(app_id, uid) is not None:
+            return None
+        if config.max_sessions is not None and len(hub) >= config.max_sessions:
+            return "server full: try again later"
+        if config.max_sessions_per_app is not None and (
+            hub.users_of(app_id) >= config.max_sessions_per_app
+        ):
+            return "this App has reached its session limit: try again later"
+        return None
 
     async def _complete(self, session: Session, request_id: int) -> None:
         node = self._node
