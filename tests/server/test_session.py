@@ -23,12 +23,19 @@ class RecordingTransport:
         self.frames: list[dict[str, Any]] = []
         self.closed: tuple[int, str] | None = None
         self.session: Session | None = None
+        self.pings = 0
 
     def write(self, data: bytes) -> None:
         self.frames.append(json.loads(data))
 
     def close(self, code: int, reason: str) -> None:
         self.closed = (code, reason)
+        self.abort()
+
+    def ping(self) -> None:
+        self.pings += 1
+
+    def abort(self) -> None:
         if self.session is not None:
             asyncio.get_running_loop().call_soon(self.session.on_disconnect)
 

@@ -96,6 +96,8 @@ _CONFIG_KEYS = {
     "reconnect_backoff_max": None,
     "message_rate_calls": None,
     "message_rate_window": None,
+    "ping_interval": None,
+    "ping_timeout": None,
 }
 _DEFAULTS: dict[str, Any] = {
     # Spec §3.1: the Web bundle gives up logging in after 12 s.
@@ -106,6 +108,10 @@ _DEFAULTS: dict[str, Any] = {
     # Spec §5.4: peer and channel messages, combined, mirrored from the server's default.
     "message_rate_calls": 180,
     "message_rate_window": 3.0,
+    # Spec §3.1: a link not recovered within 4 s is RECONNECTING: silence for 2 s is
+    # pinged, and no answer within 2 s more drops the link.
+    "ping_interval": 2.0,
+    "ping_timeout": 2.0,
 }
 
 
@@ -421,7 +427,12 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
                 raise TimeoutError
             conn = self._new_connection()
             try:
-                await conn.open(self.server, remaining)
+                await conn.open(
+                    self.server,
+                    remaining,
+                    self._config["ping_interval"],
+                    self._config["ping_timeout"],
+                )
                 login = Login(
                     id=conn.next_id(),
                     v=PROTOCOL_VERSION,

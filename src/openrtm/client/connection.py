@@ -78,8 +78,11 @@ class Connection:
         self._close_reason = ""
         self.closed = False
 
-    async def open(self, url: str, timeout: float) -> None:
-        """Connect to ``url``.
+    async def open(
+        self, url: str, timeout: float, ping_interval: float, ping_timeout: float
+    ) -> None:
+        """Connect to ``url``; a link silent for ``ping_interval`` is pinged, and one that does
+        not answer within ``ping_timeout`` is dropped (then the client reconnects).
 
         Raises:
             OSError, asyncio.TimeoutError, picows.WSError: the server could not be reached.
@@ -91,6 +94,9 @@ class Connection:
                 max_frame_size=MAX_FRAME_BYTES,
                 websocket_handshake_timeout=timeout,
                 logger_name="openrtm.client.picows",
+                enable_auto_ping=True,
+                auto_ping_idle_timeout=ping_interval,
+                auto_ping_reply_timeout=ping_timeout,
             ),
             timeout,
         )

@@ -150,8 +150,15 @@ class PresenceCalls:
         return msgspec.convert(result, MemberCountsResult).counts
 
     def on_push(self, frame: PeerStatusPush) -> None:
-        """Record and report followed peers' new states (``PeersOnlineStatusChanged``)."""
-        statuses = {uid: s for uid, s in frame.statuses.items() if uid in self.following}
+        """Record and report followed peers' new states (``PeersOnlineStatusChanged``).
+
+        Only changes are reported: the snapshot a re-subscribe brings after a reconnect
+        tells the app what it missed, not what it knew (spec §1.3).
+        """
+        following = self.following
+        statuses = {
+            uid: s for uid, s in frame.statuses.items() if uid in following and following[uid] != s
+        }
         if statuses:
             self.following.update(statuses)
             self._client.emit("PeersOnlineStatusChanged", statuses)

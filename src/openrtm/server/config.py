@@ -93,6 +93,9 @@ class ServerConfig:
         max_sessions: logged-in sessions this node accepts; more logins are refused with
             code 2 instead of degrading everyone (None: no limit).
         max_sessions_per_app: the same for each App ID.
+        keepalive_interval: seconds between keepalive sweeps: a connection silent for one
+            sweep is pinged, one silent for ``keepalive_misses`` sweeps is dropped as dead.
+        keepalive_misses: how many silent sweeps make a connection dead.
     """
 
     host: str = "127.0.0.1"
@@ -114,6 +117,8 @@ class ServerConfig:
     message_rate_window: float = 3.0
     max_sessions: int | None = None
     max_sessions_per_app: int | None = None
+    keepalive_interval: float = 5.0
+    keepalive_misses: int = 3
 
     @property
     def dev_mode(self) -> bool:

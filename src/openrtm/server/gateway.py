@@ -52,6 +52,12 @@ class PicowsTransport:
         self._ws.send_close(code, reason.encode())  # type: ignore[arg-type]
         self._ws.disconnect()
 
+    def ping(self) -> None:
+        self._ws.send_ping()
+
+    def abort(self) -> None:
+        self._ws.disconnect(graceful=False)
+
 
 class _Connection(WSListener):
     """picows' listener for one connection."""
@@ -93,6 +99,7 @@ class _Connection(WSListener):
         session = self._session
         if session is None:
             return
+        session.seen = True  # any frame is a sign of life, the keepalive sweep's only input
         msg_type = frame.msg_type
         if msg_type == WSMsgType.TEXT:
             if self._fragments is not None:

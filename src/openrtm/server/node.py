@@ -104,8 +104,27 @@ class Node:
         await self.store.open()
         await self.broker.start(self)
         self._purge_inbox()
+        self.timers.call_later(self.config.keepalive_interval, self._sweep)
         for app_id, channel in await self.store.channels_with_attributes():
             self.channels.expire_attributes_when_empty(app_id, channel)
+
+    def _sweep(self) -> None:
+        # Liveness without a timer per connection (design §6): one pass over all of them,
+        # reading a flag the gateway sets on every frame.
+        misses = self.config.keepalive_misses
+        for session in list(self.hub.connections):
+            if session.seen:
+                session.seen = False
+                session.missed = 0
+                continue
+            session.missed += 1
+            if session.missed >= misses:
+                log.info("dropping a dead connection: %r", session)
+                self.end_session(session)
+                session.transport.abort()
+            elif session.missed == 1:
+                session.transport.ping()
+        self.timers.call_later(self.config.keepalive_interval, self._sweep)
 
     def _purge_inbox(self) -> None:
         # Spec §6.2: stored messages live 7 days; reads skip older ones, this reclaims them.

@@ -36,6 +36,12 @@ class Transport(Protocol):
     def close(self, code: int, reason: str) -> None:
         """Send a close frame with ``code`` and end the connection."""
 
+    def ping(self) -> None:
+        """Ask the client for a sign of life (a WebSocket PING)."""
+
+    def abort(self) -> None:
+        """Drop the connection at once, unsent data and all (a dead or stuck peer)."""
+
 
 class SessionState(Enum):
     """Where a connection is in its life."""
@@ -82,6 +88,8 @@ class Session:
         inbox_seq: the newest stored message pushed on this connection (none pushed twice).
         replay_again: another replay of stored messages was asked for during the current one.
         windows: call-frequency windows (spec §5.4) by operation, or (operation, target).
+        seen: a frame arrived since the last keepalive sweep (set by the gateway).
+        missed: keepalive sweeps in a row that found the connection silent.
         following: the peers whose online state this session subscribed to (spec §6.9).
         user_attrs: this session's user attributes (spec §6.6); the engine holds a copy for
             readers on any node.
@@ -96,8 +104,10 @@ class Session:
         "inflight",
         "last_delivery",
         "login_timer",
+        "missed",
         "node",
         "replay_again",
+        "seen",
         "session_id",
         "state",
         "token_deadline",
@@ -125,6 +135,8 @@ class Session:
         self.inbox_seq = 0
         self.replay_again = False
         self.windows = CallWindows()
+        self.seen = True
+        self.missed = 0
         self.following: set[str] = set()
         self.user_attrs: dict[str, str] = {}
 

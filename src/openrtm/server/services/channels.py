@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from openrtm.server.hub import LocalChannel
     from openrtm.server.node import Node
     from openrtm.server.session import Session
+    from openrtm.server.timers import Timer
 
 __all__ = ["ChannelService"]
 
@@ -70,6 +71,7 @@ class ChannelService:
     def __init__(self, node: Node) -> None:
         self._node = node
         self._join_markers = itertools.count(1)
+        self._expiries: dict[tuple[str, str], Timer] = {}
 
     def handlers(self) -> dict[type[ClientMessage], Callable[[Session, Any], None]]:
         """The requests this service answers."""
@@ -127,6 +129,7 @@ class ChannelService:
             session.reply(request.id)
             return
         node.hub.add_member(session, channel)
+        self._keep_attributes(session.app_id, channel)
         node.broker.publish_channel(
             session.app_id, channel, MemberJoined(uid=session.uid, count=count)
         )
@@ -159,7 +162,7 @@ class ChannelService:
         count = await node.presence.leave_channel(app_id, channel, uid)
         node.broker.publish_channel(app_id, channel, MemberLeft(uid=uid, count=count))
         if count == 0:
-            self.expire_attributes_when_empty(app_id, channel)
+            self.expire_attributes_when_empty(app_id, channel, emptied=True)
         node.store.record_channel_event(
             app_id, ChannelEventRecord(channel_id=channel, uid=uid, type="Leave", ms=now_ms())
         )
@@ -230,14 +233,33 @@ class ChannelService:
             for member in local.members.values():
                 member.write(data)
 
-    def expire_attributes_when_empty(self, app_id: str, channel: str) -> None:
-        """Clear ``channel``'s attributes if it still has no members after the ttl (spec §6.7)."""
-        self._node.timers.call_later(
+    def expire_attributes_when_empty(
+        self, app_id: str, channel: str, *, emptied: bool = False
+    ) -> None:
+        """Clear ``channel``'s attributes once it has had no members for the ttl (spec §6.7).
+
+        ``emptied``: the channel just lost its last member, so the wait starts again. A join
+        cancels the wait. (In a cluster only this node's joins and leaves move it; the count
+        checked when it ends keeps a busy channel's attributes either way.)
+        """
+        key = (app_id, channel)
+        pending = self._expiries.get(key)
+        if pending is not None:
+            if not emptied:
+                return
+            pending.cancel()
+        self._expiries[key] = self._node.timers.call_later(
             self._node.config.channel_attributes_ttl,
             lambda: self._node.spawn(self._expire_attributes(app_id, channel)),
         )
 
+    def _keep_attributes(self, app_id: str, channel: str) -> None:
+        pending = self._expiries.pop((app_id, channel), None)
+        if pending is not None:
+            pending.cancel()
+
     async def _expire_attributes(self, app_id: str, channel: str) -> None:
+        self._expiries.pop((app_id, channel), None)
         counts = await self._node.presence.channel_counts(app_id, [channel])
         if counts[channel] == 0:
             await self._node.store.clear_channel_attributes(app_id, channel)
