@@ -2,7 +2,8 @@
 
 ``pause()`` stops forwarding in both directions while keeping every socket open: to both
 ends the link looks alive but silent, as a half-open TCP connection does. ``resume()``
-forwards again; ``drop()`` closes every connection, as a lost link does.
+forwards again; ``drop()`` closes every connection, as a lost link does. ``refuse()`` turns
+new connections away at once until ``accept()``: the network is down, retries fail fast.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class TcpProxy:
         self._flowing = asyncio.Event()
         self._flowing.set()
         self._writers: set[asyncio.StreamWriter] = set()
+        self._accepting = True
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -37,6 +39,12 @@ class TcpProxy:
     def resume(self) -> None:
         self._flowing.set()
 
+    def refuse(self) -> None:
+        self._accepting = False
+
+    def accept(self) -> None:
+        self._accepting = True
+
     def drop(self) -> None:
         for writer in list(self._writers):
             writer.transport.abort()
@@ -52,6 +60,9 @@ class TcpProxy:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self._accepting:
+            writer.transport.abort()
+            return
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self._target_port)
         except OSError:

@@ -560,14 +560,6 @@ async def test_send_from_the_reconnected_callback_reaches_the_channel(
     await until(lambda: "back" in texts(bob.events))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "not built yet, issue #5 (spec §3.3/§6.8): a member whose link drops is announced as "
-        "MemberLeft at once and MemberJoined again on re-join; within the 30 s grace period "
-        "the others should see nothing"
-    ),
-)
 async def test_a_short_link_loss_is_not_a_leave(server: Server, make_client: ClientFactory) -> None:
     alice = await member(make_client, server, "alice")
     bob = await member(make_client, server, "bob")

@@ -23,7 +23,15 @@ from openrtm.protocol.presence import (
     Unsubscribe,
 )
 from openrtm.server import Server
-from tests.conftest import APP_ID, OTHER_APP_ID, ClientFactory, Recorder, unit, until
+from tests.conftest import (
+    APP_ID,
+    OTHER_APP_ID,
+    ClientFactory,
+    Recorder,
+    ServerFactory,
+    unit,
+    until,
+)
 from tests.server.test_gateway_frames import RawClient
 
 STATUS = "PeersOnlineStatusChanged"
@@ -483,7 +491,10 @@ async def test_logout_clears_the_subscriptions(server: Server, make_client: Clie
     assert statuses(events) == [{"bob": "OFFLINE"}, {"carol": "OFFLINE"}, {"carol": "ONLINE"}]
 
 
-async def test_a_closed_connection_leaves_no_follower_behind(server: Server) -> None:
+async def test_a_closed_connection_leaves_no_follower_behind(start_server: ServerFactory) -> None:
+    # A connection closed without a logout is a lost link: the session (and what it follows)
+    # waits for a resume during the grace period, then goes (spec §3.3).
+    server = await start_server(session_grace=unit(0.3), unreachable_after=unit(0.1))
     raw = await RawSession.login(server, "alice")
     await raw.ok("subscribe", peers=["bob", "carol"])
     assert len(server.node.hub.followers(APP_ID, "bob")) == 1

@@ -98,6 +98,7 @@ _CONFIG_KEYS = {
     "message_rate_window": None,
     "ping_interval": None,
     "ping_timeout": None,
+    "connect_timeout": None,
 }
 _DEFAULTS: dict[str, Any] = {
     # Spec §3.1: the Web bundle gives up logging in after 12 s.
@@ -112,6 +113,9 @@ _DEFAULTS: dict[str, Any] = {
     # pinged, and no answer within 2 s more drops the link.
     "ping_interval": 2.0,
     "ping_timeout": 2.0,
+    # One attempt to connect and upgrade; a link that swallows it is retried within the login
+    # timeout instead of using all of it (spec §3.1: the Web SDK waits 6 s per edge, twice).
+    "connect_timeout": 3.0,
 }
 
 
@@ -180,7 +184,6 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         self._presence = PresenceCalls(self)
         self._attributes = AttributeCalls(self)
         self._push_handlers: dict[type[ServerFrame], Callable[[Any], None]] = {
-            PeerMessagePush: self._peers.on_push,
             ChannelMessagePush: self._on_channel_push,
             MemberJoinedPush: self._on_channel_push,
             MemberLeftPush: self._on_channel_push,
@@ -411,8 +414,12 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         self.emit("ConnectionStateChanged", self._state.value, reason.value)
         return True
 
-    async def _connect_and_login(self, timeout: float) -> tuple[Connection, LoginResult]:
+    async def _connect_and_login(
+        self, timeout: float, resume: str | None = None
+    ) -> tuple[Connection, LoginResult]:
         """Connect (retrying while the server is unreachable) and log in, within ``timeout``.
+
+        ``resume`` asks the server to resume that session of a lost link (spec §3.3).
 
         Raises:
             RtmError: the server refused the login.
@@ -429,7 +436,7 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
             try:
                 await conn.open(
                     self.server,
-                    remaining,
+                    min(remaining, self._config["connect_timeout"]),
                     self._config["ping_interval"],
                     self._config["ping_timeout"],
                 )
@@ -440,8 +447,9 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
                     uid=self._uid or "",
                     token=self._token,
                     sdk=f"python/{VERSION}",
+                    resume=resume,
                 )
-                remaining = deadline - loop.time()
+                remaining = min(deadline - loop.time(), self._config["connect_timeout"])
                 result = await asyncio.wait_for(conn.request(login, "LoginError"), remaining)
                 return conn, msgspec.convert(result, LoginResult)
             except RtmError:
@@ -508,7 +516,12 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
                 log.warning("could not restore state after reconnecting: %s", exc)
         return not conn.closed
 
-    def _on_push(self, frame: ServerFrame) -> None:
+    def _on_push(self, frame: ServerFrame, conn: Connection) -> None:
+        if isinstance(frame, PeerMessagePush):
+            # Acked on the connection it came on: right after a (re)login the client may not
+            # have adopted that connection yet, and the ack must not be lost.
+            self._peers.on_push(frame, conn)
+            return
         handler = self._push_handlers.get(type(frame))
         if handler is None:
             log.debug("ignoring push %s", type(frame).__name__)
@@ -540,8 +553,9 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         """One attempt; True when done (CONNECTED again, or logged out or kicked meanwhile)."""
         if self.connection_state != ConnectionState.RECONNECTING:
             return True
+        resume = self._session.session_id if self._session is not None else None
         try:
-            conn, session = await self._connect_and_login(self._config["login_timeout"])
+            conn, session = await self._connect_and_login(self._config["login_timeout"], resume)
         except RtmError as exc:
             log.info("re-login refused: %s", exc)
             if exc.code == LoginError.TOKEN_EXPIRED and not self._token_expired_told:
@@ -553,7 +567,8 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         except TimeoutError:
             return False
         self._conn = conn  # its pushes and its close are ours from now on
-        rejoined = await self._restore(conn)
+        # A resumed session kept everything (spec §3.3); a new one is restored by the SDK.
+        rejoined = True if session.resumed else await self._restore(conn)
         if self.connection_state != ConnectionState.RECONNECTING:
             if self._conn is conn:
                 self._conn = None

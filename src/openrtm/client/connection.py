@@ -59,14 +59,14 @@ class Connection:
     """A connection to an openrtm server.
 
     Args:
-        on_push: called with every server frame that is not a reply.
+        on_push: called with every server frame that is not a reply, and this connection.
         on_closed: called once when the connection ends, with the close code (None if the
             link dropped without a close frame) and the close reason.
     """
 
     def __init__(
         self,
-        on_push: Callable[[ServerFrame], None],
+        on_push: Callable[[ServerFrame, Connection], None],
         on_closed: Callable[[int | None, str], None],
     ) -> None:
         self._on_push = on_push
@@ -100,6 +100,10 @@ class Connection:
             ),
             timeout,
         )
+        if self._ws is None or self._ws.is_disconnected:
+            # picows can hand back a connection the peer dropped during the upgrade, with no
+            # disconnect callback to come: treat it as the failed attempt it is.
+            raise ConnectionError("connection closed during the WebSocket upgrade")
 
     def next_id(self) -> int:
         """Return a fresh request id."""
@@ -153,7 +157,7 @@ class Connection:
             error = error_from_reply(frame.code, frame.name, frame.message, operation=operation)
             self._resolve(frame.id, None, error)
         else:
-            self._on_push(frame)
+            self._on_push(frame, self)
 
     def _resolve(self, request_id: int, result: Any, error: Exception | None) -> None:
         entry = self._pending.pop(request_id, None)

@@ -27,6 +27,7 @@ from openrtm.protocol.messages import Ack, PeerMessagePush, PeerMessageResult, S
 
 if TYPE_CHECKING:
     from openrtm.client.client import RtmClient
+    from openrtm.client.connection import Connection
 
 __all__ = ["PeerCalls"]
 
@@ -70,7 +71,7 @@ class PeerCalls:
         )
         return PeerMessageSendResult(msgspec.convert(result, PeerMessageResult).received)
 
-    def on_push(self, frame: PeerMessagePush) -> None:
+    def on_push(self, frame: PeerMessagePush, conn: Connection) -> None:
         """Hand a received message to the app (``MessageFromPeer``), then acknowledge it."""
         key = (frame.sender, frame.mid)
         if key not in self._seen:  # a redelivery (spec §6.5) is acked, not shown twice
@@ -82,4 +83,4 @@ class PeerCalls:
             )
             self._client.emit("MessageFromPeer", from_wire(frame.msg), frame.sender, props)
         # Only now may the sender hear ``has_peer_received`` (design §3).
-        self._client.send_frame(Ack(d=frame.d))
+        conn.send(Ack(d=frame.d))

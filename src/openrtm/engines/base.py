@@ -113,8 +113,8 @@ class AttributesChanged(ChannelEvent, tag="attrs"):
 class EngineHandler(Protocol):
     """What an engine calls back into; implemented by the Node."""
 
-    def on_presence(self, app_id: str, uid: str, online: bool) -> None:
-        """``uid`` came online or went offline: tell the local sessions following it."""
+    def on_presence(self, app_id: str, uid: str, state: str) -> None:
+        """``uid`` is now ``state`` (ONLINE, UNREACHABLE, OFFLINE): tell its local followers."""
 
     def on_user_event(self, app_id: str, uid: str, event: UserEvent) -> bool:
         """Deliver ``event`` to the local session of ``uid``; return whether there was one."""
@@ -148,8 +148,8 @@ class Broker(Protocol):
     def publish_channel(self, app_id: str, channel: str, event: ChannelEvent) -> None:
         """Route ``event`` to the handler of every node with members of ``channel``, in order."""
 
-    def publish_presence(self, app_id: str, uid: str, online: bool) -> None:
-        """Tell every node with sessions following ``uid`` that it came online or went offline."""
+    def publish_presence(self, app_id: str, uid: str, state: str) -> None:
+        """Tell every node with sessions following ``uid`` its new state (spec §6.9)."""
 
 
 class Presence(Protocol):

@@ -41,9 +41,9 @@ class MemoryBroker:
         if self._handler is not None:
             self._handler.on_channel_event(app_id, channel, event)
 
-    def publish_presence(self, app_id: str, uid: str, online: bool) -> None:
+    def publish_presence(self, app_id: str, uid: str, state: str) -> None:
         if self._handler is not None:
-            self._handler.on_presence(app_id, uid, online)
+            self._handler.on_presence(app_id, uid, state)
 
 
 class MemoryPresence:

@@ -83,13 +83,18 @@ class Request(ClientMessage):
 
 
 class Login(Request, tag="login"):
-    """Log in as ``uid`` of App ``app_id`` (spec §1.2 ``login``)."""
+    """Log in as ``uid`` of App ``app_id`` (spec §1.2 ``login``).
+
+    ``resume`` names the session of a link that was lost: within the grace period the
+    server resumes it (channels, presence, attributes kept; missed pushes replayed).
+    """
 
     v: int
     app_id: str
     uid: str
     token: str | None = None
     sdk: str = ""
+    resume: str | None = None
 
     errors = LoginError
     invalid_code = LoginError.INVALID_ARGUMENT
@@ -208,6 +213,8 @@ class LoginResult(msgspec.Struct, kw_only=True, omit_defaults=True):
         server: the server's name and version, e.g. ``"openrtm/0.1.0"``.
         server_ts: the server's clock at login, in ms since the epoch.
         token_deadline: when the login token stops being valid (Unix seconds), if it expires.
+        resumed: the session named by ``resume`` was resumed (spec §3.3); otherwise this is
+            a new session and the client restores its channels and subscriptions itself.
     """
 
     session_id: str
@@ -215,6 +222,7 @@ class LoginResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     server: str
     server_ts: int
     token_deadline: int | None = None
+    resumed: bool = False
 
 
 class RenewTokenResult(msgspec.Struct, kw_only=True, omit_defaults=True):

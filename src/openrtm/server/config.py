@@ -96,6 +96,10 @@ class ServerConfig:
         keepalive_interval: seconds between keepalive sweeps: a connection silent for one
             sweep is pinged, one silent for ``keepalive_misses`` sweeps is dropped as dead.
         keepalive_misses: how many silent sweeps make a connection dead.
+        session_grace: seconds a session whose link was lost waits to be resumed before the
+            user is dropped (spec §3.3: 30); 0 ends it at once.
+        unreachable_after: seconds of a lost link before followers see UNREACHABLE (§3.3: 6).
+        resume_backlog: channel messages kept for a detached session (spec §6.4: 32).
     """
 
     host: str = "127.0.0.1"
@@ -119,6 +123,9 @@ class ServerConfig:
     max_sessions_per_app: int | None = None
     keepalive_interval: float = 5.0
     keepalive_misses: int = 3
+    session_grace: float = 30.0
+    unreachable_after: float = 6.0
+    resume_backlog: int = 32
 
     @property
     def dev_mode(self) -> bool:

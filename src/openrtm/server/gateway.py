@@ -39,10 +39,11 @@ log = logging.getLogger("openrtm.gateway")
 class PicowsTransport:
     """A Session's :class:`~openrtm.server.session.Transport` over a picows connection."""
 
-    __slots__ = ("_ws",)
+    __slots__ = ("_listener", "_ws")
 
-    def __init__(self, ws: WSTransport) -> None:
+    def __init__(self, ws: WSTransport, listener: _Connection) -> None:
         self._ws = ws
+        self._listener = listener
 
     def write(self, data: bytes) -> None:
         self._ws.send(WSMsgType.TEXT, data)
@@ -57,6 +58,9 @@ class PicowsTransport:
 
     def abort(self) -> None:
         self._ws.disconnect(graceful=False)
+
+    def attach(self, session: Session) -> None:
+        self._listener.attach(session)
 
 
 class _Connection(WSListener):
@@ -75,7 +79,11 @@ class _Connection(WSListener):
     def on_ws_connected(self, transport: WSTransport) -> None:
         self._ws = transport
         transport.underlying_transport.set_write_buffer_limits(high=self._max_buffer)
-        self._session = self._node.connect(PicowsTransport(transport))
+        self._session = self._node.connect(PicowsTransport(transport, self))
+
+    def attach(self, session: Session) -> None:
+        """Send this connection's frames to ``session`` (it resumed a lost link's session)."""
+        self._session = session
 
     def pause_writing(self) -> None:
         # asyncio calls this from inside the write that crossed the limit, which may be one of

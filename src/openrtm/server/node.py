@@ -25,7 +25,7 @@ from openrtm.engines.base import (
 )
 from openrtm.engines.memory import MemoryBroker, MemoryPresence
 from openrtm.protocol.codec import REQUEST_TYPES
-from openrtm.protocol.codes import CloseCode, MessageType
+from openrtm.protocol.codes import CloseCode, MessageType, PeerOnlineState
 from openrtm.protocol.messages import ClientMessage, Message
 from openrtm.server.auth import Authenticator
 from openrtm.server.config import ServerConfig
@@ -35,7 +35,7 @@ from openrtm.server.services.channels import ChannelService
 from openrtm.server.services.login import LoginService
 from openrtm.server.services.peers import PeerService
 from openrtm.server.services.presence import PresenceService
-from openrtm.server.session import Session, SessionEvent, Transport
+from openrtm.server.session import Session, SessionEvent, SessionState, Transport
 from openrtm.server.timers import Timers, now_ms
 from openrtm.store.base import HistoryDestinationKind, HistoryRecord, Store, UserEventRecord
 from openrtm.store.sqlite import SqliteStore
@@ -45,6 +45,10 @@ __all__ = ["Handler", "Node"]
 log = logging.getLogger("openrtm.node")
 
 Handler = Callable[[Session, Any], None]
+
+_ONLINE = PeerOnlineState.ONLINE.value
+_UNREACHABLE = PeerOnlineState.UNREACHABLE.value
+_OFFLINE = PeerOnlineState.OFFLINE.value
 
 
 class Node:
@@ -73,6 +77,7 @@ class Node:
         self.store: Store = store if store is not None else SqliteStore(config.store_path)
         self._timers: Timers | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._detached: set[Session] = set()
         self._idle = asyncio.Event()
         self.login = LoginService(self)
         self.peers = PeerService(self)
@@ -113,17 +118,18 @@ class Node:
         # reading a flag the gateway sets on every frame.
         misses = self.config.keepalive_misses
         for session in list(self.hub.connections):
-            if session.seen:
+            transport = session.transport
+            if session.seen or transport is None:
                 session.seen = False
                 session.missed = 0
                 continue
             session.missed += 1
             if session.missed >= misses:
+                # Dropped as a lost link: a logged-in session waits for a resume (§3.3).
                 log.info("dropping a dead connection: %r", session)
-                self.end_session(session)
-                session.transport.abort()
+                transport.abort()
             elif session.missed == 1:
-                session.transport.ping()
+                transport.ping()
         self.timers.call_later(self.config.keepalive_interval, self._sweep)
 
     def _purge_inbox(self) -> None:
@@ -136,6 +142,8 @@ class Node:
 
         Nothing acknowledged is lost: the store commits everything enqueued before closing.
         """
+        for session in list(self._detached):
+            self.end_session(session)
         for session in list(self.hub.connections):
             session.close(CloseCode.GOING_AWAY, "server shutting down")
         if self.hub.connections:
@@ -163,11 +171,61 @@ class Node:
         return session
 
     def disconnected(self, session: Session) -> None:
-        """Forget a connection whose link is gone."""
-        self.end_session(session)
+        """Forget a connection whose link is gone; a logged-in session waits for a resume."""
         self.hub.connections.discard(session)
+        if session.logged_in and self.config.session_grace > 0:
+            self._detach(session)
+        else:
+            self.end_session(session)
         if not self.hub.connections:
             self._idle.set()
+
+    # --- lost links (spec §3.3) ------------------------------------------------------------
+
+    def _detach(self, session: Session) -> None:
+        # The link is gone but the session stays: memberships, presence, attributes. Followers
+        # hear UNREACHABLE after a while; after the grace period the user is dropped.
+        session.fire(SessionEvent.LINK_LOST)
+        session.transport = None
+        self._detached.add(session)
+        session.link_timer = self.timers.call_later(
+            min(self.config.unreachable_after, self.config.session_grace),
+            lambda: self._unreachable(session),
+        )
+
+    def _unreachable(self, session: Session) -> None:
+        if session.state is not SessionState.DETACHED:
+            return
+        if not session.unreachable:
+            session.unreachable = True
+            self.broker.publish_presence(session.app_id, session.uid, _UNREACHABLE)
+        rest = max(0.0, self.config.session_grace - self.config.unreachable_after)
+        session.link_timer = self.timers.call_later(rest, lambda: self._grace_over(session))
+
+    def _grace_over(self, session: Session) -> None:
+        if session.state is SessionState.DETACHED:
+            log.info("grace period over: %r", session)
+            self.end_session(session)
+
+    def resume(self, detached: Session, fresh: Session) -> None:
+        """Give ``detached`` the connection of ``fresh``, which logged in to resume it."""
+        transport = fresh.transport
+        assert transport is not None
+        self.hub.connections.discard(fresh)
+        self.end_session(fresh)  # never logged in: nothing to undo but its login timer
+        fresh.transport = None
+        transport.attach(detached)
+        detached.transport = transport
+        detached.fire(SessionEvent.RESUME)
+        self._detached.discard(detached)
+        self.hub.connections.add(detached)
+        detached.seen, detached.missed = True, 0
+        if detached.link_timer is not None:
+            detached.link_timer.cancel()
+            detached.link_timer = None
+        if detached.unreachable:
+            detached.unreachable = False
+            self.broker.publish_presence(detached.app_id, detached.uid, _ONLINE)
 
     def _login_deadline(self, session: Session) -> None:
         if not session.logged_in:
@@ -175,13 +233,14 @@ class Node:
 
     def end_session(self, session: Session) -> None:
         """End ``session`` once: unregister the user and record that it went offline."""
-        was_logged_in = session.logged_in
+        was_logged_in = session.alive
         if not session.fire(SessionEvent.CLOSE):
             return
-        for timer in (session.login_timer, session.token_timer):
+        self._detached.discard(session)
+        for timer in (session.login_timer, session.token_timer, session.link_timer):
             if timer is not None:
                 timer.cancel()
-        session.login_timer = session.token_timer = None
+        session.login_timer = session.token_timer = session.link_timer = None
         if was_logged_in:
             for channel in list(session.channels):
                 self.channels.remove(session, channel)
@@ -196,7 +255,7 @@ class Node:
     async def _went_offline(self, app_id: str, uid: str, session_id: str) -> None:
         # A session replaced by a newer login of the same user is not the user going offline.
         if await self.presence.remove_session(app_id, uid, session_id):
-            self.broker.publish_presence(app_id, uid, False)
+            self.broker.publish_presence(app_id, uid, _OFFLINE)
 
     def archive(
         self,
@@ -231,7 +290,7 @@ class Node:
     def on_user_event(self, app_id: str, uid: str, event: UserEvent) -> bool:
         """Deliver an engine event to the local session of (``app_id``, ``uid``), if any."""
         session = self.hub.user(app_id, uid)
-        if session is None or not session.logged_in:
+        if session is None or not session.alive:
             return False
         if isinstance(event, PeerMessageEvent):
             self.peers.push(session, event)
@@ -245,9 +304,9 @@ class Node:
             session.close(CloseCode.REMOTE_LOGIN, "logged in from another connection")
         return True
 
-    def on_presence(self, app_id: str, uid: str, online: bool) -> None:
-        """Tell this node's followers of ``uid`` that it came online or went offline."""
-        self.presence_service.on_presence(app_id, uid, online)
+    def on_presence(self, app_id: str, uid: str, state: str) -> None:
+        """Tell this node's followers of ``uid`` its new state (ONLINE, UNREACHABLE, OFFLINE)."""
+        self.presence_service.on_presence(app_id, uid, state)
 
     def on_channel_event(self, app_id: str, channel: str, event: ChannelEvent) -> None:
         """Deliver an engine event to this node's members of ``channel``."""

@@ -8,6 +8,7 @@ current state changes nothing.
 
 from __future__ import annotations
 
+from collections import deque
 from enum import Enum, IntEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 
 __all__ = ["TRANSITIONS", "Session", "SessionEvent", "SessionState", "Transport"]
 
+# Pushes other than messages kept for a detached session (counts, member and presence
+# events, attributes): enough for the 30 s grace; older ones are superseded anyway.
+_OTHER_PUSHES_KEPT = 256
+
 
 class Transport(Protocol):
     """The write-only seam between a Session and its connection."""
@@ -42,6 +47,9 @@ class Transport(Protocol):
     def abort(self) -> None:
         """Drop the connection at once, unsent data and all (a dead or stuck peer)."""
 
+    def attach(self, session: Session) -> None:
+        """Deliver this connection's frames to ``session`` from now on (a resumed session)."""
+
 
 class SessionState(Enum):
     """Where a connection is in its life."""
@@ -49,6 +57,7 @@ class SessionState(Enum):
     AWAITING_LOGIN = "awaiting_login"
     LOGGING_IN = "logging_in"
     LOGGED_IN = "logged_in"
+    DETACHED = "detached"  # the link was lost; the session waits for a resume (spec §3.3)
     CLOSED = "closed"
 
 
@@ -58,7 +67,9 @@ class SessionEvent(Enum):
     LOGIN = "login"  # a valid login request was accepted for processing
     LOGIN_OK = "login_ok"
     LOGIN_FAILED = "login_failed"
-    CLOSE = "close"  # logout, kick, or the link went away
+    LINK_LOST = "link_lost"  # the connection dropped without a logout or a kick
+    RESUME = "resume"  # a new connection resumed the session
+    CLOSE = "close"  # logout, kick, the grace period over, or the link went away
 
 
 _S, _E = SessionState, SessionEvent
@@ -69,6 +80,9 @@ TRANSITIONS: dict[tuple[SessionState, SessionEvent], SessionState] = {
     (_S.AWAITING_LOGIN, _E.CLOSE): _S.CLOSED,
     (_S.LOGGING_IN, _E.CLOSE): _S.CLOSED,
     (_S.LOGGED_IN, _E.CLOSE): _S.CLOSED,
+    (_S.LOGGED_IN, _E.LINK_LOST): _S.DETACHED,
+    (_S.DETACHED, _E.RESUME): _S.LOGGED_IN,
+    (_S.DETACHED, _E.CLOSE): _S.CLOSED,
 }
 
 
@@ -90,6 +104,10 @@ class Session:
         windows: call-frequency windows (spec §5.4) by operation, or (operation, target).
         seen: a frame arrived since the last keepalive sweep (set by the gateway).
         missed: keepalive sweeps in a row that found the connection silent.
+        backlog: other pushes made while DETACHED (not peer or channel messages), replayed.
+        missed_messages: the last channel messages made while DETACHED (spec §6.4: 32).
+        link_timer: while DETACHED, the unreachable notice and then the end of the grace.
+        unreachable: followers were told this user is UNREACHABLE.
         following: the peers whose online state this session subscribed to (spec §6.9).
         user_attrs: this session's user attributes (spec §6.6); the engine holds a copy for
             readers on any node.
@@ -97,14 +115,17 @@ class Session:
 
     __slots__ = (
         "app_id",
+        "backlog",
         "channels",
         "following",
         "held",
         "inbox_seq",
         "inflight",
         "last_delivery",
+        "link_timer",
         "login_timer",
         "missed",
+        "missed_messages",
         "node",
         "replay_again",
         "seen",
@@ -114,13 +135,14 @@ class Session:
         "token_timer",
         "transport",
         "uid",
+        "unreachable",
         "user_attrs",
         "windows",
     )
 
     def __init__(self, node: Node, transport: Transport) -> None:
         self.node = node
-        self.transport = transport
+        self.transport: Transport | None = transport
         self.state = SessionState.AWAITING_LOGIN
         self.app_id = ""
         self.uid = ""
@@ -129,7 +151,7 @@ class Session:
         self.login_timer: Timer | None = None
         self.token_timer: Timer | None = None
         self.channels: dict[str, int] = {}
-        self.inflight: dict[int, object] = {}
+        self.inflight: dict[int, tuple[object, bytes]] = {}
         self.last_delivery = 0
         self.held: list[bytes] | None = None
         self.inbox_seq = 0
@@ -137,6 +159,10 @@ class Session:
         self.windows = CallWindows()
         self.seen = True
         self.missed = 0
+        self.backlog: deque[bytes] = deque(maxlen=_OTHER_PUSHES_KEPT)
+        self.missed_messages: deque[bytes] = deque(maxlen=node.config.resume_backlog)
+        self.link_timer: Timer | None = None
+        self.unreachable = False
         self.following: set[str] = set()
         self.user_attrs: dict[str, str] = {}
 
@@ -163,8 +189,13 @@ class Session:
 
     @property
     def logged_in(self) -> bool:
-        """Whether the session has logged in and not ended."""
+        """Whether the session is logged in with a live connection."""
         return self.state is SessionState.LOGGED_IN
+
+    @property
+    def alive(self) -> bool:
+        """Whether the login session lives: logged in, or detached within its grace period."""
+        return self.state is SessionState.LOGGED_IN or self.state is SessionState.DETACHED
 
     # --- inbound -------------------------------------------------------------------------
 
@@ -199,13 +230,27 @@ class Session:
 
     def send(self, frame: msgspec.Struct) -> None:
         """Encode and write one frame."""
-        if self.state is not SessionState.CLOSED:
-            self.transport.write(encode(frame))
+        self.write(encode(frame))
 
     def write(self, data: bytes) -> None:
-        """Write one already encoded frame (a fan-out encodes once for every member)."""
-        if self.state is not SessionState.CLOSED:
-            self.transport.write(data)
+        """Write one already encoded frame (a fan-out encodes once for every member).
+
+        While DETACHED the frame joins the bounded backlog replayed on resume (spec §6.4:
+        the last 32 channel messages).
+        """
+        transport = self.transport
+        if transport is not None and self.state is not SessionState.CLOSED:
+            transport.write(data)
+        elif self.state is SessionState.DETACHED:
+            self.backlog.append(data)
+
+    def write_channel_message(self, data: bytes) -> None:
+        """Write a channel message; while DETACHED keep the last ones for the resume."""
+        transport = self.transport
+        if transport is not None and self.state is not SessionState.CLOSED:
+            transport.write(data)
+        elif self.state is SessionState.DETACHED:
+            self.missed_messages.append(data)
 
     def deliver(self, entry: object, frame_for: Callable[[int], msgspec.Struct]) -> None:
         """Push a peer message that the client must ack; ``entry`` is what its ack settles.
@@ -214,11 +259,12 @@ class Session:
         are being replayed, live ones are held so that the client sees them in order.
         """
         self.last_delivery += 1
-        self.inflight[self.last_delivery] = entry
         data = encode(frame_for(self.last_delivery))
+        # Kept with its frame until acked: a resumed session pushes it again (spec §3.3).
+        self.inflight[self.last_delivery] = (entry, data)
         if self.held is not None:
             self.held.append(data)
-        else:
+        elif self.state is SessionState.LOGGED_IN:
             self.write(data)
 
     def reply(self, request_id: int, result: Any = None) -> None:
@@ -234,4 +280,5 @@ class Session:
         if self.state is SessionState.CLOSED:
             return
         self.node.end_session(self)
-        self.transport.close(code, reason)
+        if self.transport is not None:
+            self.transport.close(code, reason)

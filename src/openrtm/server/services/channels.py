@@ -224,7 +224,7 @@ class ChannelService:
             sender = event.sender
             for uid, member in local.members.items():
                 if uid != sender:
-                    member.write(data)
+                    member.write_channel_message(data)
         elif isinstance(event, MemberJoined | MemberLeft):
             self._membership_changed(local, channel, event)
         elif isinstance(event, AttributesChanged):

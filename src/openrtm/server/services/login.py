@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from openrtm._version import VERSION
 from openrtm.engines.base import SessionClaimed
-from openrtm.protocol.codes import CloseCode, LoginError, RenewTokenError
+from openrtm.protocol.codes import CloseCode, LoginError, PeerOnlineState, RenewTokenError
 from openrtm.protocol.limits import LOGIN_RATE, RENEW_TOKEN_RATE
 from openrtm.protocol.messages import (
     PROTOCOL_VERSION,
@@ -81,6 +81,15 @@ class LoginService:
             log.info("login refused: app=%s code=%d", request.app_id[:32], exc.code)
             session.refuse(request.id, exc.code, exc.detail)
             return
+        detached = self._node.hub.user(request.app_id, request.uid)
+        if (
+            request.resume
+            and detached is not None
+            and detached.state is SessionState.DETACHED
+            and detached.session_id == request.resume
+        ):
+            self._resume(session, detached, request.id, grant.token_deadline)
+            return
         full = self._full(request.app_id, request.uid)
         if full is not None:
             log.warning("login refused: %s", full)
@@ -92,6 +101,41 @@ class LoginService:
         session.session_id = secrets.token_hex(8)
         session.token_deadline = grant.token_deadline
         self._node.spawn(self._complete(session, request.id))
+
+    def _resume(
+        self, fresh: Session, detached: Session, request_id: int, deadline: int | None
+    ) -> None:
+        """Resume a session whose link was lost, within its grace period (spec §3.3).
+
+        Nobody hears of it: no MemberLeft or MemberJoined, no OFFLINE (and ONLINE again only
+        for followers that heard UNREACHABLE). What the session missed is replayed.
+        """
+        node = self._node
+        node.resume(detached, fresh)
+        if deadline is not None or detached.token_deadline is None:
+            detached.token_deadline = deadline
+        self._arm_token_timer(detached)
+        detached.reply(
+            request_id,
+            LoginResult(
+                session_id=detached.session_id,
+                protocol=PROTOCOL_VERSION,
+                server=f"openrtm/{VERSION}",
+                server_ts=now_ms(),
+                token_deadline=detached.token_deadline,
+                resumed=True,
+            ),
+        )
+        for missed in (detached.backlog, detached.missed_messages):
+            replay = list(missed)
+            missed.clear()
+            for data in replay:
+                detached.write(data)
+        # Unacked peer messages again, in order; the SDK shows each once (by mid).
+        for d in sorted(detached.inflight):
+            detached.write(detached.inflight[d][1])
+        node.spawn(node.peers.replay_inbox(detached))
+        log.info("resumed: app=%s session=%s", detached.app_id, detached.session_id)
 
     def _full(self, app_id: str, uid: str) -> str | None:
         """Why this node takes no more sessions, or None. A login that replaces a session of
@@ -128,7 +172,7 @@ class LoginService:
         session.fire(SessionEvent.LOGIN_OK)
         self._arm_token_timer(session)
         if came_online:
-            node.broker.publish_presence(app_id, uid, True)
+            node.broker.publish_presence(app_id, uid, PeerOnlineState.ONLINE.value)
         if session.login_timer is not None:
             session.login_timer.cancel()
             session.login_timer = None

@@ -160,7 +160,7 @@ class PeerService:
         """Settle delivery ``frame.d``: a receipt to the sender, or an inbox removal."""
         if not session.logged_in:
             return
-        entry = session.inflight.pop(frame.d, None)
+        entry = session.inflight.pop(frame.d, (None, b""))[0]
         if isinstance(entry, PeerMessageEvent):
             receipt = PeerDelivered(session_id=entry.sender_session, request_id=entry.request_id)
             self._node.broker.publish_user(session.app_id, entry.sender, receipt)

@@ -166,10 +166,10 @@ class PresenceService:
         counts = await self._node.presence.channel_counts(session.app_id, request.channels)
         session.reply(request.id, MemberCountsResult(counts=counts))
 
-    def on_presence(self, app_id: str, uid: str, online: bool) -> None:
+    def on_presence(self, app_id: str, uid: str, state: str) -> None:
         """Push ``uid``'s new state to its local followers, and to them only."""
         followers = self._node.hub.followers(app_id, uid)
         if followers:
-            data = encode(PeerStatusPush(statuses={uid: _ONLINE if online else _OFFLINE}))
+            data = encode(PeerStatusPush(statuses={uid: state}))
             for session in followers:
                 session.write(data)
