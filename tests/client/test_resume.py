@@ -167,3 +167,36 @@ async def test_past_the_grace_the_user_is_dropped_then_restored(past_grace: Scen
     assert await s.bob_room.wait_for("MemberJoined", "alice", timeout=unit(5))
     assert await s.carol_status.wait_for("PeersOnlineStatusChanged", {"alice": "ONLINE"})
     assert await s.bob.get_user_attributes("alice") == {"mood": "fine"}
+
+
+async def test_a_message_sent_while_reconnecting_waits_and_goes(s: Scene) -> None:
+    # Spec §1.2: while RECONNECTING a send waits for the reconnection instead of failing.
+    await s.cut()
+    sent = asyncio.ensure_future(s.alice.send_message_to_peer("from the road", "bob"))
+    bob_inbox = Recorder(s.bob, "MessageFromPeer")
+    await asyncio.sleep(0)
+    assert not sent.done()
+    await s.restore()
+    assert (await sent).has_peer_received
+    assert (await bob_inbox.wait_for("MessageFromPeer"))[0].text == "from the road"
+
+
+async def test_a_message_sent_while_reconnecting_too_long_times_out_with_code_2(
+    start_server: ServerFactory, make_client: ClientFactory
+) -> None:
+    server = await start_server()
+    proxy = await TcpProxy(server.gateway.port).start()
+    try:
+        alice = make_client(  # type: ignore[arg-type]
+            proxy, request_timeout=unit(0.5), connect_timeout=unit(0.3)
+        )
+        states = Recorder(alice, STATES)
+        await alice.login("alice")
+        proxy.refuse()
+        proxy.drop()
+        assert await states.wait_for(STATES, "RECONNECTING", "INTERRUPTED")
+        with pytest.raises(openrtm.RtmTimeoutError) as info:
+            await alice.send_message_to_peer("lost in transit", "bob")
+        assert info.value.code == 2
+    finally:
+        await proxy.close()

@@ -160,8 +160,9 @@ class RtmChannel(EventEmitter):
             RtmInvalidArgumentError: 4, not a valid message (TEXT ≤ 32 KB, RAW ≤ 32 KB).
             RtmTimeoutError: 2, no answer in time.
         """
-        if not self._client.logged_in:
-            raise error_for(ChannelMessageError.USER_NOT_LOGGED_IN, "not logged in")
+        await self._client.until_connected(
+            ChannelMessageError.TIMEOUT, ChannelMessageError.USER_NOT_LOGGED_IN
+        )
         if self._membership is not _Membership.JOINED:
             raise error_for(ChannelMessageError.NOT_IN_CHANNEL, "not in this channel")
         wire = to_wire(message)

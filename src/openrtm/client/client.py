@@ -175,6 +175,7 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         self._reconnect_task: asyncio.Task[None] | None = None
         self._last_login_at: float | None = None
         self._token_expired_told = False
+        self._connected = asyncio.Event()
         self._mid_prefix = secrets.token_hex(4) + "-"
         self._last_mid = 0
         self._windows = CallWindows()
@@ -346,6 +347,21 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         """
         return self._windows.within(asyncio.get_running_loop().time(), *checks)
 
+    async def until_connected(self, timeout_code: IntEnum, not_logged_in_code: IntEnum) -> None:
+        """Return when CONNECTED; while RECONNECTING wait for it (spec §1.2: a message sent
+        while reconnecting waits for the reconnection, then goes or times out)."""
+        if self._state is ConnectionState.CONNECTED:
+            return
+        if self._state is not ConnectionState.RECONNECTING:
+            raise error_for(not_logged_in_code, "not logged in")
+        self._connected.clear()
+        try:
+            await asyncio.wait_for(self._connected.wait(), self._config["request_timeout"])
+        except TimeoutError as exc:
+            raise error_for(timeout_code, "still reconnecting") from exc
+        if self.connection_state != ConnectionState.CONNECTED:
+            raise error_for(not_logged_in_code, "not logged in")
+
     def within_message_budget(self) -> bool:
         """Count a peer or channel message against the shared budget (spec §5.4)."""
         limit = RateLimit(self._config["message_rate_calls"], self._config["message_rate_window"])
@@ -411,6 +427,8 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         if found is None:
             return False
         self._state, reason = found
+        if self._state is not ConnectionState.RECONNECTING:
+            self._connected.set()  # wakes sends waiting for a reconnection, whatever became
         self.emit("ConnectionStateChanged", self._state.value, reason.value)
         return True
 

@@ -50,13 +50,12 @@ class PeerCalls:
     ) -> PeerMessageSendResult:
         """``send_message_to_peer``: codes 102, 6, 7 locally; 2 on no answer."""
         client = self._client
-        if not client.logged_in:
-            raise error_for(PeerMessageError.USER_NOT_LOGGED_IN, "not logged in")
         if not is_valid_user_id(peer_id):
             raise error_for(PeerMessageError.INVALID_USERID, "invalid peer id")
         wire = to_wire(message)
         if isinstance(wire, str):
             raise error_for(PeerMessageError.INVALID_MESSAGE, wire)
+        await client.until_connected(PeerMessageError.TIMEOUT, PeerMessageError.USER_NOT_LOGGED_IN)
         if not client.within_message_budget():
             raise error_for(PeerMessageError.TOO_OFTEN, "over 180 messages in 3 s")
         opts = SendMessageOptions.coerce(options)

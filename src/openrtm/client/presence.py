@@ -53,6 +53,12 @@ __all__ = ["PresenceCalls", "PresenceMethods"]
 _ONLINE, _OFFLINE = PeerOnlineState.ONLINE.value, PeerOnlineState.OFFLINE.value
 
 
+def _ids(ids: Iterable[str]) -> list[str]:
+    # A lone string is an iterable of characters: take it as the list it was meant as, so
+    # that the id rules judge it instead of each of its letters.
+    return [ids] if isinstance(ids, str) else list(ids)
+
+
 class PresenceCalls:
     """Presence for one client.
 
@@ -66,7 +72,7 @@ class PresenceCalls:
 
     async def query(self, peer_ids: Iterable[str]) -> dict[str, bool]:
         """``query_peers_online_status``: codes 102, 2, 5."""
-        peers = list(peer_ids)
+        peers = _ids(peer_ids)
         self._logged_in(QueryPeersOnlineStatusError.USER_NOT_LOGGED_IN)
         problem = peer_ids_error(peers, MAX_QUERY_PEERS)
         if problem is not None:
@@ -87,7 +93,7 @@ class PresenceCalls:
 
     async def subscribe(self, peer_ids: Iterable[str]) -> None:
         """``subscribe_peers_online_status``: codes 102, 2, 6 (over 512 in all), 5."""
-        peers = list(peer_ids)
+        peers = _ids(peer_ids)
         self._logged_in(PeerSubscriptionStatusError.USER_NOT_LOGGED_IN)
         problem = peer_ids_error(peers, None)  # the 512 limit is on the total, below
         if problem is not None:
@@ -108,7 +114,7 @@ class PresenceCalls:
 
     async def unsubscribe(self, peer_ids: Iterable[str]) -> None:
         """``unsubscribe_peers_online_status``: codes 102, 2, 6 (over 512 ids), 5."""
-        peers = list(peer_ids)
+        peers = _ids(peer_ids)
         self._logged_in(PeerSubscriptionStatusError.USER_NOT_LOGGED_IN)
         if len(peers) > MAX_SUBSCRIBED_PEERS:
             raise error_for(PeerSubscriptionStatusError.OVERFLOW, "over 512 ids in one call")
@@ -136,7 +142,7 @@ class PresenceCalls:
 
     async def member_counts(self, channel_ids: Iterable[str]) -> dict[str, int]:
         """``get_channel_member_count``: codes 102, 2, 5 (over 32), 3 (over 1 a second)."""
-        channels = list(channel_ids)
+        channels = _ids(channel_ids)
         self._logged_in(GetChannelMemberCountError.USER_NOT_LOGGED_IN)
         if len(channels) > MAX_MEMBER_COUNT_CHANNELS:
             raise error_for(GetChannelMemberCountError.EXCEED_LIMIT, "over 32 channels")

@@ -278,8 +278,10 @@ def attribute_keys_error(keys: object) -> str | None:
 
 def peer_ids_error(peers: object, most: int | None) -> str | None:
     """Check a list of at least 1 (and at most ``most``, if given) valid user ids."""
-    if not isinstance(peers, list) or not peers or (most is not None and len(peers) > most):
-        return "1 to {} peer ids".format(most or "any number of")
+    if not isinstance(peers, list) or not peers:
+        return "a non-empty list of peer ids"
+    if most is not None and len(peers) > most:
+        return f"at most {most} peer ids"
     if not all(is_valid_user_id(uid) for uid in peers):
         return "invalid peer id"
     return None

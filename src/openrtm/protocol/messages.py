@@ -276,7 +276,8 @@ class ErrorReply(ServerFrame, tag="error"):
 class TokenExpiringPush(ServerFrame, tag="token_expiring"):
     """The login token expires at ``deadline`` (Unix seconds): renew it (spec §6.10).
 
-    Sent 30 s before the deadline; at the deadline the server closes with 4002.
+    Sent ``token_warning`` seconds (30 by default) before the deadline; at the deadline the
+    server closes with 4002.
     """
 
     deadline: int
