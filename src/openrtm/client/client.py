@@ -176,6 +176,9 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         self._last_login_at: float | None = None
         self._token_expired_told = False
         self._connected = asyncio.Event()
+        self._message_rate = RateLimit(
+            self._config["message_rate_calls"], self._config["message_rate_window"]
+        )
         self._mid_prefix = secrets.token_hex(4) + "-"
         self._last_mid = 0
         self._windows = CallWindows()
@@ -364,8 +367,7 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
 
     def within_message_budget(self) -> bool:
         """Count a peer or channel message against the shared budget (spec §5.4)."""
-        limit = RateLimit(self._config["message_rate_calls"], self._config["message_rate_window"])
-        return self.within(("messages", limit)) < 0
+        return self.within(("messages", self._message_rate)) < 0
 
     def send_frame(self, frame: msgspec.Struct) -> None:
         """Send a frame that gets no answer (an ack), if connected."""

@@ -71,6 +71,7 @@ class Node:
     ) -> None:
         self.config = config
         self.hub = Hub()
+        self.message_rate = config.message_rate  # built once: checked for every message
         self.auth = Authenticator(config.apps)
         self.broker: Broker = broker if broker is not None else MemoryBroker()
         self.presence: Presence = presence if presence is not None else MemoryPresence()
