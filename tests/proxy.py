@@ -4,6 +4,8 @@
 ends the link looks alive but silent, as a half-open TCP connection does. ``resume()``
 forwards again; ``drop()`` closes every connection, as a lost link does. ``refuse()`` turns
 new connections away at once until ``accept()``: the network is down, retries fail fast.
+``freeze()`` silences only the connections open now, closes included, while new ones flow:
+the old link died without either end hearing of it, and the client has a new one.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ class TcpProxy:
     def __init__(self, target_port: int) -> None:
         self._target_port = target_port
         self._server: asyncio.Server | None = None
-        self._flowing = asyncio.Event()
-        self._flowing.set()
+        self._paused = False
+        self._gates: set[asyncio.Event] = set()
         self._writers: set[asyncio.StreamWriter] = set()
         self._accepting = True
         self._tasks: set[asyncio.Task[None]] = set()
@@ -34,10 +36,18 @@ class TcpProxy:
         return self
 
     def pause(self) -> None:
-        self._flowing.clear()
+        self._paused = True
+        for gate in self._gates:
+            gate.clear()
 
     def resume(self) -> None:
-        self._flowing.set()
+        self._paused = False
+        for gate in self._gates:
+            gate.set()
+
+    def freeze(self) -> None:
+        for gate in self._gates:
+            gate.clear()
 
     def refuse(self) -> None:
         self._accepting = False
@@ -69,19 +79,26 @@ class TcpProxy:
             writer.transport.abort()
             return
         self._writers.update((writer, up_writer))
+        gate = asyncio.Event()
+        if not self._paused:
+            gate.set()
+        self._gates.add(gate)
         for source, sink in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.ensure_future(self._pump(source, sink))
+            task = asyncio.ensure_future(self._pump(source, sink, gate))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _pump(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    async def _pump(
+        self, source: asyncio.StreamReader, sink: asyncio.StreamWriter, gate: asyncio.Event
+    ) -> None:
         with contextlib.suppress(OSError, asyncio.CancelledError):
             while True:
                 data = await source.read(65536)
                 if not data:
                     break
-                await self._flowing.wait()
+                await gate.wait()
                 sink.write(data)
                 await sink.drain()
+            await gate.wait()  # a silenced link does not pass its close on either
         sink.transport.abort()
         self._writers.discard(sink)

@@ -200,3 +200,39 @@ async def test_a_message_sent_while_reconnecting_too_long_times_out_with_code_2(
         assert info.value.code == 2
     finally:
         await proxy.close()
+
+
+async def test_a_resume_before_the_server_noticed_the_lost_link_takes_over(
+    start_server: ServerFactory, make_client: ClientFactory
+) -> None:
+    # The SDK notices a silent link (~4 s) long before the server's sweep does: its resume
+    # must still be a resume, not a second login (no MemberLeft, no REMOTE_LOGIN).
+    server = await start_server(keepalive_interval=unit(60))
+    proxy = await TcpProxy(server.gateway.port).start()
+    try:
+        alice = make_client(  # type: ignore[arg-type]
+            proxy, ping_interval=unit(0.3), ping_timeout=unit(0.3), connect_timeout=unit(0.5),
+            reconnect_backoff_max=unit(0.2),
+        )  # fmt: skip
+        states = Recorder(alice, STATES)
+        await alice.login("alice")
+        room = alice.create_channel("room")
+        await room.join()
+        bob = make_client(server)
+        await bob.login("bob")
+        bob_room = bob.create_channel("room")
+        bob_events = Recorder(bob_room, *CHANNEL_EVENTS)  # type: ignore[arg-type]
+        await bob_room.join()
+        session = server.node.hub.user(APP_ID, "alice")
+        assert session is not None
+        proxy.freeze()  # the old link goes silent, close and all; new connections flow
+        assert await states.wait_for(STATES, "RECONNECTING", "INTERRUPTED", timeout=unit(3))
+        assert await states.wait_for(STATES, "CONNECTED", "LOGIN_SUCCESS", timeout=unit(10))
+        assert server.node.hub.user(APP_ID, "alice") is session  # the same session, resumed
+        heard = Recorder(room, "ChannelMessage")  # type: ignore[arg-type]
+        await bob_room.send_message("hello again")
+        assert (await heard.wait_for("ChannelMessage"))[0].text == "hello again"
+        assert [n for n, _ in bob_events.events if n != "ChannelMessage"] == []
+        assert "ABORTED" not in {args[0] for _, args in states.events}
+    finally:
+        await proxy.close()

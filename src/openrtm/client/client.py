@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import random
@@ -176,6 +177,7 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         self._last_login_at: float | None = None
         self._token_expired_told = False
         self._connected = asyncio.Event()
+        self._request_ids = itertools.count(1)
         self._message_rate = RateLimit(
             self._config["message_rate_calls"], self._config["message_rate_window"]
         )
@@ -492,7 +494,7 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         def closed(code: int | None, reason: str) -> None:
             self._on_closed(conn, code, reason)
 
-        conn = Connection(self._on_push, closed)
+        conn = Connection(self._on_push, closed, self._request_ids)
         return conn
 
     def _accept(self, conn: Connection, session: LoginResult) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import msgspec
@@ -62,18 +62,21 @@ class Connection:
         on_push: called with every server frame that is not a reply, and this connection.
         on_closed: called once when the connection ends, with the close code (None if the
             link dropped without a close frame) and the close reason.
+        ids: the client's request ids, continued across its connections, so that a late
+            answer to a request of a lost connection matches nothing on a resumed one.
     """
 
     def __init__(
         self,
         on_push: Callable[[ServerFrame, Connection], None],
         on_closed: Callable[[int | None, str], None],
+        ids: Iterator[int],
     ) -> None:
         self._on_push = on_push
         self._on_closed = on_closed
         self._ws: WSTransport | None = None
         self._pending: dict[int, tuple[asyncio.Future[Any], str]] = {}
-        self._next_id = 0
+        self._ids = ids
         self._close_code: int | None = None
         self._close_reason = ""
         self.closed = False
@@ -107,8 +110,7 @@ class Connection:
 
     def next_id(self) -> int:
         """Return a fresh request id."""
-        self._next_id += 1
-        return self._next_id
+        return next(self._ids)
 
     def request(self, request: Request, operation: str) -> asyncio.Future[Any]:
         """Send ``request``; the future resolves with its result or raises its RtmError.

@@ -139,9 +139,17 @@ class _Connection(WSListener):
             session.on_frame(fragments)
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
-        if self._session is not None:
-            self._session.on_disconnect()
-            self._session = None
+        session = self._session
+        if session is None:
+            return
+        self._session = None
+        handshake = transport.close_handshake
+        if handshake is not None and handshake.sent is not None and not handshake.recv_then_sent:
+            # The server closed it first (picows itself, for 1009, 1002 or 1011): a deliberate
+            # end the client does not come back from, so there is no grace to wait out. A
+            # client that closes without logging out is a lost link, and keeps its grace.
+            self._node.end_session(session)
+        session.on_disconnect()
 
 
 class Gateway:

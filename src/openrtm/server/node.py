@@ -212,6 +212,17 @@ class Node:
         """Give ``detached`` the connection of ``fresh``, which logged in to resume it."""
         transport = fresh.transport
         assert transport is not None
+        if detached.state is SessionState.LOGGED_IN:
+            # The client knows its link is gone before the keepalive sweep does: the same
+            # session (same credentials, same session id) takes its place. The old connection
+            # is pointed at the throwaway session, so that its end changes nothing.
+            old = detached.transport
+            detached.fire(SessionEvent.LINK_LOST)
+            detached.transport = None
+            self.hub.connections.discard(detached)
+            if old is not None:
+                old.attach(fresh)
+                old.abort()
         self.hub.connections.discard(fresh)
         self.end_session(fresh)  # never logged in: nothing to undo but its login timer
         fresh.transport = None
@@ -251,12 +262,21 @@ class Node:
             self.store.record_user_event(
                 session.app_id, UserEventRecord(uid=session.uid, type="Logout", ms=now_ms())
             )
-            self.spawn(self._went_offline(session.app_id, session.uid, session.session_id))
+            self.spawn(
+                self._went_offline(
+                    session.app_id, session.uid, session.session_id, session.unreachable
+                )
+            )
 
-    async def _went_offline(self, app_id: str, uid: str, session_id: str) -> None:
-        # A session replaced by a newer login of the same user is not the user going offline.
+    async def _went_offline(
+        self, app_id: str, uid: str, session_id: str, was_unreachable: bool
+    ) -> None:
+        # A session replaced by a newer login of the same user is not the user going offline;
+        # followers told it was UNREACHABLE hear that it is ONLINE again.
         if await self.presence.remove_session(app_id, uid, session_id):
             self.broker.publish_presence(app_id, uid, _OFFLINE)
+        elif was_unreachable:
+            self.broker.publish_presence(app_id, uid, _ONLINE)
 
     def archive(
         self,

@@ -85,7 +85,7 @@ class LoginService:
         if (
             request.resume
             and detached is not None
-            and detached.state is SessionState.DETACHED
+            and detached.alive
             and detached.session_id == request.resume
         ):
             self._resume(session, detached, request.id, grant.token_deadline)
