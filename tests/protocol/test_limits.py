@@ -124,3 +124,12 @@ def test_quiet_windows_are_pruned() -> None:
     first = windows.get(0, RateLimit(1, 1.0), 0.5)
     windows.get("new", RateLimit(1, 1.0), 5.0)  # all four went quiet: dropped
     assert windows.get(0, RateLimit(1, 1.0), 5.0) is not first
+
+
+def test_a_call_that_prunes_a_window_it_checked_still_records() -> None:
+    windows = CallWindows(prune_above=2)
+    windows.within(0.0, ("a", RateLimit(1, 1.0)))
+    windows.within(0.0, ("b", RateLimit(1, 1.0)))
+    # At 5 s both are idle; checking "a" then creating "c" prunes "a" within the same call.
+    assert windows.within(5.0, ("a", RateLimit(1, 1.0)), ("c", RateLimit(1, 1.0))) == -1
+    assert windows.within(5.5, ("a", RateLimit(1, 1.0))) == 0

@@ -178,8 +178,9 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         self._token_expired_told = False
         self._connected = asyncio.Event()
         self._request_ids = itertools.count(1)
-        self._message_rate = RateLimit(
-            self._config["message_rate_calls"], self._config["message_rate_window"]
+        self._message_budget = (
+            "messages",
+            RateLimit(self._config["message_rate_calls"], self._config["message_rate_window"]),
         )
         self._mid_prefix = secrets.token_hex(4) + "-"
         self._last_mid = 0
@@ -369,12 +370,7 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
 
     def within_message_budget(self) -> bool:
         """Count a peer or channel message against the shared budget (spec §5.4)."""
-        return self.within(("messages", self._message_rate)) < 0
-
-    def send_frame(self, frame: msgspec.Struct) -> None:
-        """Send a frame that gets no answer (an ack), if connected."""
-        if self._conn is not None:
-            self._conn.send(frame)
+        return self.within(self._message_budget) < 0
 
     def next_mid(self) -> str:
         """A message id unique to this client (receivers de-duplicate by it)."""

@@ -137,11 +137,6 @@ class Connection:
             self._ws.send_close(code, reason.encode())  # type: ignore[arg-type]
             self._ws.disconnect()
 
-    async def wait_closed(self) -> None:
-        """Wait until the connection is fully closed."""
-        if self._ws is not None:
-            await self._ws.wait_disconnected()
-
     def _on_text(self, data: memoryview) -> None:
         try:
             frame = decode_server_frame(data)

@@ -227,12 +227,13 @@ class CallWindows:
         Returns:
             The index of the first limit that refuses the call, or -1 when it is recorded.
         """
-        windows = [self.get(key, limit, now) for key, limit in checks]
-        for i, window in enumerate(windows):
-            if not window.check(now):
+        # Called for every message: look the windows up twice rather than build a list. (A
+        # window pruned in between was idle, so the fresh one get() makes is the same.)
+        for i, (key, limit) in enumerate(checks):
+            if not self.get(key, limit, now).check(now):
                 return i
-        for window in windows:
-            window.record(now)
+        for key, limit in checks:
+            self.get(key, limit, now).record(now)
         return -1
 
 

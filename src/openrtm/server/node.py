@@ -71,7 +71,8 @@ class Node:
     ) -> None:
         self.config = config
         self.hub = Hub()
-        self.message_rate = config.message_rate  # built once: checked for every message
+        # Spec §5.4: the budget peer and channel messages share; built once, checked per message.
+        self.message_budget = ("messages", config.message_rate)
         self.auth = Authenticator(config.apps)
         self.broker: Broker = broker if broker is not None else MemoryBroker()
         self.presence: Presence = presence if presence is not None else MemoryPresence()

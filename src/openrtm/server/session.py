@@ -185,7 +185,7 @@ class Session:
 
     def within_message_budget(self) -> bool:
         """Count a peer or channel message against the budget they share (spec §5.4)."""
-        return self.within(("messages", self.node.message_rate)) < 0
+        return self.within(self.node.message_budget) < 0
 
     @property
     def logged_in(self) -> bool:
