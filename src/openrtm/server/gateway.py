@@ -35,6 +35,9 @@ __all__ = ["Gateway", "PicowsTransport"]
 
 log = logging.getLogger("openrtm.gateway")
 
+# Seconds a client has to answer our close frame before its socket is closed regardless.
+_CLOSE_WAIT = 2.0
+
 
 class PicowsTransport:
     """A Session's :class:`~openrtm.server.session.Transport` over a picows connection."""
@@ -51,7 +54,11 @@ class PicowsTransport:
     def close(self, code: int, reason: str) -> None:
         # picows takes any int as a close code; its enum only names the RFC ones.
         self._ws.send_close(code, reason.encode())  # type: ignore[arg-type]
-        self._ws.disconnect()
+        # RFC 6455 §7.1.1: the side that closes first waits for the other's close frame
+        # before closing TCP. A socket closed with the client's frames still arriving is reset,
+        # and the reset can destroy our close frame on its way to the client. The client's
+        # answer ends the connection (on_ws_frame); one that never answers is cut later.
+        self._listener.disconnect_later()
 
     def ping(self) -> None:
         self._ws.send_ping()
@@ -84,6 +91,12 @@ class _Connection(WSListener):
     def attach(self, session: Session) -> None:
         """Send this connection's frames to ``session`` (it resumed a lost link's session)."""
         self._session = session
+
+    def disconnect_later(self) -> None:
+        """Close the socket if the client has not answered our close frame within a while."""
+        ws = self._ws
+        if ws is not None:
+            self._node.timers.call_later(_CLOSE_WAIT, ws.disconnect)
 
     def pause_writing(self) -> None:
         # asyncio calls this from inside the write that crossed the limit, which may be one of
