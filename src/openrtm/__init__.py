@@ -13,6 +13,7 @@ from openrtm._version import VERSION
 from openrtm.client.attributes import ChannelAttribute, ChannelAttributeOptions
 from openrtm.client.channel import RtmChannel
 from openrtm.client.client import RtmClient, create_instance
+from openrtm.client.invitation import LocalInvitation, RemoteInvitation
 from openrtm.client.messages import (
     PeerMessageSendResult,
     ReceivedMessageProperties,
@@ -42,13 +43,16 @@ from openrtm.protocol.codes import (
     RemoteInvitationFailureReason,
     RemoteInvitationState,
 )
+from openrtm.protocol.limits import END_CALL_PREFIX
 
 __all__ = [
+    "END_CALL_PREFIX",
     "VERSION",
     "ChannelAttribute",
     "ChannelAttributeOptions",
     "ConnectionChangeReason",
     "ConnectionState",
+    "LocalInvitation",
     "LocalInvitationFailureReason",
     "LocalInvitationState",
     "MessageType",
@@ -56,6 +60,7 @@ __all__ = [
     "PeerOnlineState",
     "PeerSubscriptionOption",
     "ReceivedMessageProperties",
+    "RemoteInvitation",
     "RemoteInvitationFailureReason",
     "RemoteInvitationState",
     "RtmChannel",

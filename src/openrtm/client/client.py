@@ -26,8 +26,10 @@ from picows import WSError
 from openrtm._version import VERSION
 from openrtm.client.attributes import AttributeCalls, AttributeMethods
 from openrtm.client.channel import RtmChannel
+from openrtm.client.config import normalize_config
 from openrtm.client.connection import Connection, LinkLost
 from openrtm.client.events import EventEmitter
+from openrtm.client.invitation import InvitationCalls, InvitationMethods
 from openrtm.client.messages import (
     PeerMessageSendResult,
     RtmMessage,
@@ -55,6 +57,7 @@ from openrtm.protocol.codes import (
     RenewTokenError,
     close_policy,
 )
+from openrtm.protocol.invitations import CallInvitePush, LocalCallPush, RemoteCallPush
 from openrtm.protocol.limits import (
     RENEW_TOKEN_RATE,
     CallWindows,
@@ -87,38 +90,6 @@ log = logging.getLogger("openrtm.client")
 
 DEFAULT_SERVER = "ws://127.0.0.1:8765/"
 
-# RtmConfig keys of the Web SDK (spec §1.1), in both spellings, plus openrtm's own timing keys.
-_CONFIG_KEYS = {
-    "enable_log_upload": "enableLogUpload",
-    "log_filter": "logFilter",
-    "enable_cloud_proxy": "enableCloudProxy",
-    "login_timeout": None,
-    "request_timeout": None,
-    "reconnect_backoff_max": None,
-    "message_rate_calls": None,
-    "message_rate_window": None,
-    "ping_interval": None,
-    "ping_timeout": None,
-    "connect_timeout": None,
-}
-_DEFAULTS: dict[str, Any] = {
-    # Spec §3.1: the Web bundle gives up logging in after 12 s.
-    "login_timeout": 12.0,
-    # Spec §4.17: logout and most operations time out after 5-10 s.
-    "request_timeout": 10.0,
-    "reconnect_backoff_max": 10.0,
-    # Spec §5.4: peer and channel messages, combined, mirrored from the server's default.
-    "message_rate_calls": 180,
-    "message_rate_window": 3.0,
-    # Spec §3.1: a link not recovered within 4 s is RECONNECTING: silence for 2 s is
-    # pinged, and no answer within 2 s more drops the link.
-    "ping_interval": 2.0,
-    "ping_timeout": 2.0,
-    # One attempt to connect and upgrade; a link that swallows it is retried within the login
-    # timeout instead of using all of it (spec §3.1: the Web SDK waits 6 s per edge, twice).
-    "connect_timeout": 3.0,
-}
-
 
 def create_instance(
     app_id: str, config: dict[str, Any] | None = None, *, server: str | None = None
@@ -139,22 +110,12 @@ def create_instance(
     return RtmClient(app_id, config, server=server)
 
 
-def _normalize_config(config: dict[str, Any] | None) -> dict[str, Any]:
-    settings = dict(_DEFAULTS)
-    camel = {v: k for k, v in _CONFIG_KEYS.items() if v}
-    for key, value in (config or {}).items():
-        name = camel.get(key, key)
-        if name not in _CONFIG_KEYS:
-            raise error_for(CreateInstanceError.INVALID_ARGUMENT, f"invalid RTM config: {key}")
-        settings[name] = value
-    return settings
-
-
-class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
+class RtmClient(PresenceMethods, AttributeMethods, InvitationMethods, EventEmitter):
     """A client of one App (spec §1.2); create it with :func:`create_instance`.
 
     Events: ``ConnectionStateChanged(new_state, reason)`` (strings, spec §3.1);
     ``MessageFromPeer(message, peer_id, props)``; ``PeersOnlineStatusChanged(statuses)``;
+    ``RemoteInvitationReceived(invitation)`` (spec §1.5);
     ``TokenPrivilegeWillExpire()``, ``TokenExpired()`` (spec §6.10).
     """
 
@@ -166,7 +127,7 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
             raise error_for(CreateInstanceError.INVALID_ARGUMENT, "invalid App ID")
         self.app_id = app_id
         self.server = server or os.environ.get("OPENRTM_SERVER") or DEFAULT_SERVER
-        self._config = _normalize_config(config)
+        self._config = normalize_config(config)
         self._state = ConnectionState.DISCONNECTED
         self._conn: Connection | None = None
         self._uid: str | None = None
@@ -190,6 +151,7 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         self._peers = PeerCalls(self)
         self._presence = PresenceCalls(self)
         self._attributes = AttributeCalls(self)
+        self._invitations = InvitationCalls(self)
         self._push_handlers: dict[type[ServerFrame], Callable[[Any], None]] = {
             ChannelMessagePush: self._on_channel_push,
             MemberJoinedPush: self._on_channel_push,
@@ -209,6 +171,11 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
     def uid(self) -> str | None:
         """The uid of the current or last login."""
         return self._uid
+
+    @property
+    def session_id(self) -> str | None:
+        """The server's id for the current login session (the same across a resume)."""
+        return self._session.session_id if self._session is not None else None
 
     @property
     def logged_in(self) -> bool:
@@ -378,14 +345,21 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         return f"{self._mid_prefix}{self._last_mid}"
 
     def send_request(
-        self, kind: type[Request], errors: type[IntEnum], **fields: Any
+        self,
+        kind: type[Request],
+        errors: type[IntEnum],
+        *,
+        timeout_code: IntEnum | None = None,
+        **fields: Any,
     ) -> asyncio.Future[Any]:
         """Send a request of ``kind`` now (frames leave in call order); return its answer.
 
         The future raises ``errors`` codes; no answer within the request timeout, or a link
-        lost meanwhile, is the operation's TIMEOUT code (FAILURE where it has none).
+        lost meanwhile, is ``timeout_code``, by default the operation's TIMEOUT code (FAILURE
+        where it has none).
         """
-        timeout_code = getattr(errors, "TIMEOUT", None) or errors["FAILURE"]
+        if timeout_code is None:
+            timeout_code = getattr(errors, "TIMEOUT", None) or errors["FAILURE"]
         conn = self._conn
         if conn is None or conn.closed:
             failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -429,6 +403,8 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         self._state, reason = found
         if self._state is not ConnectionState.RECONNECTING:
             self._connected.set()  # wakes sends waiting for a reconnection, whatever became
+        if self._state in (ConnectionState.DISCONNECTED, ConnectionState.ABORTED):
+            self._invitations.session_over()
         self.emit("ConnectionStateChanged", self._state.value, reason.value)
         return True
 
@@ -535,10 +511,13 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
         return not conn.closed
 
     def _on_push(self, frame: ServerFrame, conn: Connection) -> None:
+        # Acked on the connection they came on: right after a (re)login the client may not
+        # have adopted that connection yet, and the ack must not be lost.
         if isinstance(frame, PeerMessagePush):
-            # Acked on the connection it came on: right after a (re)login the client may not
-            # have adopted that connection yet, and the ack must not be lost.
             self._peers.on_push(frame, conn)
+            return
+        if isinstance(frame, CallInvitePush | LocalCallPush | RemoteCallPush):
+            self._invitations.on_push(frame, conn)
             return
         handler = self._push_handlers.get(type(frame))
         if handler is None:
@@ -586,6 +565,8 @@ class RtmClient(PresenceMethods, AttributeMethods, EventEmitter):
             return False
         self._conn = conn  # its pushes and its close are ours from now on
         # A resumed session kept everything (spec §3.3); a new one is restored by the SDK.
+        if not session.resumed:
+            self._invitations.session_over()  # the server ended them with the old session
         rejoined = True if session.resumed else await self._restore(conn)
         if self.connection_state != ConnectionState.RECONNECTING:
             if self._conn is conn:

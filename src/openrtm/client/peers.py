@@ -22,7 +22,7 @@ from openrtm.client.messages import (
 )
 from openrtm.errors import error_for
 from openrtm.protocol.codes import PeerMessageError
-from openrtm.protocol.limits import is_valid_user_id
+from openrtm.protocol.limits import is_valid_user_id, peer_message_error
 from openrtm.protocol.messages import Ack, PeerMessagePush, PeerMessageResult, SendPeerMessage
 
 if TYPE_CHECKING:
@@ -53,8 +53,9 @@ class PeerCalls:
         if not is_valid_user_id(peer_id):
             raise error_for(PeerMessageError.INVALID_USERID, "invalid peer id")
         wire = to_wire(message)
-        if isinstance(wire, str):
-            raise error_for(PeerMessageError.INVALID_MESSAGE, wire)
+        problem = wire if isinstance(wire, str) else peer_message_error(wire)
+        if problem is not None:
+            raise error_for(PeerMessageError.INVALID_MESSAGE, problem)
         await client.until_connected(PeerMessageError.TIMEOUT, PeerMessageError.USER_NOT_LOGGED_IN)
         if not client.within_message_budget():
             raise error_for(PeerMessageError.TOO_OFTEN, "over 180 messages in 3 s")

@@ -9,6 +9,7 @@ from its PUB/SUB reader; the node cannot tell them apart. One contract suite
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Protocol
 
 import msgspec
@@ -19,6 +20,8 @@ from openrtm.protocol.messages import Message
 __all__ = [
     "AttributesChanged",
     "Broker",
+    "CallEvent",
+    "CallStep",
     "ChannelEvent",
     "ChannelMessageEvent",
     "EngineHandler",
@@ -75,6 +78,45 @@ class InboxChanged(UserEvent, tag="inbox"):
 
     Closes the gap of a message stored while its receiver was completing a login (spec §6.2).
     """
+
+
+class CallStep(StrEnum):
+    """A step of a call invitation that travels between the caller's and the callee's node.
+
+    Toward the callee: INVITE, CANCEL, ACCEPTED (the caller acknowledged the acceptance),
+    FAIL. Toward the caller: RECEIVE, ACCEPT, REFUSE, CALLEE_GONE (the callee's session ended
+    with the invitation open). The rest are the caller's node's own, never routed.
+    """
+
+    INVITE = "invite"
+    CANCEL = "cancel"
+    ACCEPTED = "accepted"
+    FAIL = "fail"
+    RECEIVE = "receive"
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+    CALLEE_GONE = "callee_gone"
+    DELIVER = "deliver"
+    CALLER_ACK = "caller_ack"
+    CALLER_GONE = "caller_gone"
+    DEADLINE = "deadline"
+
+
+class CallEvent(UserEvent, tag="call"):
+    """A step of invitation ``call`` of ``caller``'s session ``caller_session`` (spec §1.5).
+
+    Routed like a peer message, to the callee or back to the caller, so that invitations work
+    across nodes. ``text`` is the content (INVITE) or the response (ACCEPT, REFUSE); ``reason``
+    is a failure reason (FAIL).
+    """
+
+    step: CallStep
+    caller: str
+    caller_session: str
+    call: str
+    text: str = ""
+    channel: str = ""
+    reason: str = ""
 
 
 class ChannelEvent(msgspec.Struct, tag_field="e", kw_only=True):

@@ -13,6 +13,7 @@ from typing import Any, get_args
 import msgspec
 
 from openrtm.protocol import attributes as attr
+from openrtm.protocol import invitations as inv
 from openrtm.protocol import messages as msg
 from openrtm.protocol import presence as pres
 from openrtm.protocol.codes import web_error_name
@@ -44,6 +45,11 @@ ClientFrame = (
     | attr.DeleteChannelAttributes
     | attr.ClearChannelAttributes
     | attr.GetChannelAttributes
+    | inv.CallInvite
+    | inv.CallCancel
+    | inv.CallAnswer
+    | inv.CallReceived
+    | inv.CallAccepted
 )
 ServerFrameUnion = (
     msg.Reply
@@ -56,6 +62,9 @@ ServerFrameUnion = (
     | msg.TokenExpiringPush
     | pres.PeerStatusPush
     | attr.ChannelAttributesPush
+    | inv.CallInvitePush
+    | inv.LocalCallPush
+    | inv.RemoteCallPush
 )
 
 __all__ = [

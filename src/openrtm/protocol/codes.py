@@ -318,6 +318,11 @@ class InvitationApiCallError(IntEnum):
     ALREADY_END = 3
     ALREADY_ACCEPT = 4
     ALREADY_SENT = 5
+    # openrtm's own, on the wire only (``docs/protocol.md`` §7): the invitation frames' answer
+    # when the session has not logged in (102, as every other operation's), and a session
+    # with too many invitations in flight. The SDK turns them into ``LocalInvitationFailure``.
+    NOT_LOGGED_IN = 102
+    EXCEED_LIMIT = 103
 
 
 class ProtocolError(IntEnum):

@@ -20,6 +20,7 @@ __all__ = [
     "APP_ID_PATTERN",
     "CHANNEL_ATTRIBUTE_READ_RATE",
     "CHANNEL_ATTRIBUTE_WRITE_RATE",
+    "END_CALL_PREFIX",
     "GET_MEMBERS_RATE",
     "ID_PATTERN",
     "JOIN_RATE",
@@ -55,6 +56,7 @@ __all__ = [
     "is_valid_user_id",
     "message_error",
     "peer_ids_error",
+    "peer_message_error",
     "raw_message_size",
     "text_size",
 ]
@@ -68,6 +70,9 @@ ID_PATTERN = re.compile(f"[{_JS_WHITESPACE}A-Za-z0-9_!#$%&()+,.:;<=>?@\\[\\]^{{|
 # Spec §5.2.
 MAX_MESSAGE_BYTES = 32 * 1024
 MAX_INVITATION_TEXT_BYTES = 8 * 1024
+
+# Spec §1.5: a peer text message starting with this is an end-call signal for legacy Signaling.
+END_CALL_PREFIX = "AgoraRTMLegacyEndcallCompatibleMessagePrefix"
 
 # Spec §5.3.
 MAX_ATTRIBUTE_PAIRS = 32
@@ -137,6 +142,21 @@ def message_error(msg: Message) -> str | None:
             return "raw payload and description over 32 KB"
         return None
     return f"{msg.type} messages are not supported yet"
+
+
+def peer_message_error(msg: Message) -> str | None:
+    """Return why ``msg`` may not be sent to a peer, or None when it may (spec §1.5, §1.6).
+
+    As :func:`message_error`, and a text starting with :data:`END_CALL_PREFIX` must be
+    ``<prefix>_<channelId>_<info>``: exactly three ``_``-separated parts, a valid channel id,
+    and an info (possibly empty) without ``_`` — what the Web SDK checks.
+    """
+    problem = message_error(msg)
+    if problem is None and msg.type is MessageType.TEXT and msg.text.startswith(END_CALL_PREFIX):
+        parts = msg.text.split("_")
+        if len(parts) != 3 or parts[0] != END_CALL_PREFIX or not is_valid_channel_id(parts[1]):
+            return "malformed end-call message: expected <prefix>_<channelId>_<info>"
+    return problem
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,6 +100,16 @@ class ServerConfig:
             user is dropped (spec §3.3: 30); 0 ends it at once.
         unreachable_after: seconds of a lost link before followers see UNREACHABLE (§3.3: 6).
         resume_backlog: channel messages kept for a detached session (spec §6.4: 32).
+        invitation_receipt_timeout: seconds an invitation has to reach the callee's SDK: then
+            it fails with PEER_OFFLINE (never reached a session of the callee) or
+            PEER_NO_RESPONSE (reached one that did not acknowledge it) (spec §1.5: 30).
+        invitation_retry_interval: seconds between attempts to reach an offline callee.
+        invitation_expiry: seconds after sending that an unanswered invitation expires on
+            both sides (spec §1.5: 60).
+        invitation_accept_timeout: seconds the caller's SDK has to acknowledge an acceptance
+            before the callee's invitation fails with ACCEPT_FAILURE (spec §1.5: 5).
+        max_outgoing_invitations: invitations one session may have open at once; more are
+            refused (code 103) so that one client cannot fill the server's memory.
     """
 
     host: str = "127.0.0.1"
@@ -126,6 +136,11 @@ class ServerConfig:
     session_grace: float = 30.0
     unreachable_after: float = 6.0
     resume_backlog: int = 32
+    invitation_receipt_timeout: float = 30.0
+    invitation_retry_interval: float = 1.0
+    invitation_expiry: float = 60.0
+    invitation_accept_timeout: float = 5.0
+    max_outgoing_invitations: int = 64
 
     @property
     def dev_mode(self) -> bool:

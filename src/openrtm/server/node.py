@@ -15,6 +15,7 @@ from typing import Any
 
 from openrtm.engines.base import (
     Broker,
+    CallEvent,
     ChannelEvent,
     InboxChanged,
     PeerDelivered,
@@ -32,6 +33,7 @@ from openrtm.server.config import ServerConfig
 from openrtm.server.hub import Hub
 from openrtm.server.services.attributes import AttributeService
 from openrtm.server.services.channels import ChannelService
+from openrtm.server.services.invitations import InvitationService
 from openrtm.server.services.login import LoginService
 from openrtm.server.services.peers import PeerService
 from openrtm.server.services.presence import PresenceService
@@ -86,12 +88,14 @@ class Node:
         self.channels = ChannelService(self)
         self.presence_service = PresenceService(self)
         self.attributes = AttributeService(self)
+        self.invitations = InvitationService(self)
         self.handlers: dict[type[ClientMessage], Handler] = {
             **self.login.handlers(),
             **self.peers.handlers(),
             **self.channels.handlers(),
             **self.presence_service.handlers(),
             **self.attributes.handlers(),
+            **self.invitations.handlers(),
         }
         missing = set(REQUEST_TYPES.values()) - set(self.handlers)
         if missing:
@@ -255,6 +259,7 @@ class Node:
                 timer.cancel()
         session.login_timer = session.token_timer = session.link_timer = None
         if was_logged_in:
+            self.invitations.session_ended(session)
             for channel in list(session.channels):
                 self.channels.remove(session, channel)
             for uid in list(session.following):
@@ -321,6 +326,8 @@ class Node:
         elif isinstance(event, PeerDelivered):
             if session.session_id == event.session_id:
                 self.peers.delivered(session, event.request_id)
+        elif isinstance(event, CallEvent):
+            self.invitations.on_event(session, event)
         elif isinstance(event, SessionClaimed) and session.session_id != event.session_id:
             # Spec §6.11: the older session is kicked (ABORTED, REMOTE_LOGIN).
             session.close(CloseCode.REMOTE_LOGIN, "logged in from another connection")

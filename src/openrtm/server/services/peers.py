@@ -19,7 +19,7 @@ import msgspec
 from openrtm.engines.base import InboxChanged, PeerDelivered, PeerMessageEvent
 from openrtm.protocol.codec import encode
 from openrtm.protocol.codes import PeerMessageError
-from openrtm.protocol.limits import is_valid_user_id, message_error
+from openrtm.protocol.limits import is_valid_user_id, peer_message_error
 from openrtm.protocol.messages import (
     Ack,
     ClientMessage,
@@ -77,7 +77,7 @@ class PeerService:
         if not is_valid_user_id(request.to):
             session.refuse(request.id, PeerMessageError.INVALID_USERID, "invalid peer id")
             return
-        problem = message_error(request.msg)
+        problem = peer_message_error(request.msg)
         if problem is not None:
             session.refuse(request.id, PeerMessageError.INVALID_MESSAGE, problem)
             return
