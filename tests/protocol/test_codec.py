@@ -62,6 +62,11 @@ def test_every_request_type_is_registered_by_its_tag() -> None:
         "delete_channel_attrs",
         "clear_channel_attrs",
         "get_channel_attrs",
+        "call_invite",
+        "call_cancel",
+        "call_answer",
+        "call_received",
+        "call_accepted",
     }
 
 
