@@ -1,0 +1,1 @@
+"""openrtm's benchmark harness (design §6): ``python -m bench --help``."""

@@ -1,0 +1,1 @@
+"""The comparison servers the harness measures next to openrtm."""
