@@ -5,6 +5,13 @@ The gateway knows frames and sockets, nothing of the protocol: text frames go to
 Fragmented messages are reassembled up to the maximum frame size; a larger frame or message
 is closed with 1009 (MESSAGE_TOO_BIG).
 
+Writes are coalesced (design §6): a Session's frames go to its connection's pending list, and
+once per loop iteration, after every read of that iteration was handled, each connection with
+pending frames writes them in one call, so one syscall carries all the frames a connection got
+in that iteration (a fan-out of several messages costs one write per member, not one per
+message). The WebSocket framing of a payload is built once and reused while the same payload
+object is written to one member after another, as a fan-out does.
+
 Every connection's outgoing buffer is bounded (design §6): the socket's write-buffer high-water
 mark is set to ``max_write_buffer_bytes``, and when asyncio reports it crossed (the client is
 not reading), the session ends as a slow consumer and the socket is aborted at once; waiting
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import struct
 
 from picows import (
     WSFrame,
@@ -31,27 +39,94 @@ from openrtm.server.config import ServerConfig
 from openrtm.server.node import Node
 from openrtm.server.session import Session
 
-__all__ = ["Gateway", "PicowsTransport"]
+__all__ = ["Gateway", "Outbox", "PicowsTransport", "text_frame"]
 
 log = logging.getLogger("openrtm.gateway")
 
 # Seconds a client has to answer our close frame before its socket is closed regardless.
 _CLOSE_WAIT = 2.0
 
+# picows' per-connection read buffer starts at 16 KiB by default; it grows for larger frames
+# (design §6: idle connections must be cheap, most frames are small).
+_READ_BUFFER_INIT_SIZE = 2048
+
+_TEXT_FIN = 0x81  # RFC 6455 §5.2: FIN + opcode 1 (text); a server's frames are not masked
+_SHORT = struct.Struct("!BB")
+_MEDIUM = struct.Struct("!BBH")
+_LONG = struct.Struct("!BBQ")
+
+
+def text_frame(payload: bytes) -> bytes:
+    """Return ``payload`` as one unmasked WebSocket text frame, header included."""
+    size = len(payload)
+    if size < 126:
+        return _SHORT.pack(_TEXT_FIN, size) + payload
+    if size < 65536:
+        return _MEDIUM.pack(_TEXT_FIN, 126, size) + payload
+    return _LONG.pack(_TEXT_FIN, 127, size) + payload
+
+
+class Outbox:
+    """The connections with frames pending, flushed once per loop iteration."""
+
+    __slots__ = ("_dirty", "_loop", "_scheduled", "last_frame", "last_payload")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._dirty: list[_Connection] = []
+        self._scheduled = False
+        # The framing of the payload written last: a fan-out writes one payload object to
+        # every member, and frames it once.
+        self.last_payload: bytes | None = None
+        self.last_frame = b""
+
+    def frame(self, payload: bytes) -> bytes:
+        """The text frame of ``payload``, built once for consecutive writes of one object."""
+        if payload is not self.last_payload:
+            self.last_frame = text_frame(payload)
+            self.last_payload = payload
+        return self.last_frame
+
+    def mark(self, connection: _Connection) -> None:
+        """``connection`` has pending frames: flush it at the end of this iteration."""
+        self._dirty.append(connection)
+        if not self._scheduled:
+            self._scheduled = True
+            # Runs after the I/O callbacks of this loop iteration: every frame read in this
+            # iteration has been handled by then.
+            self._loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Write every pending connection's frames, one write call per connection."""
+        self._scheduled = False
+        dirty, self._dirty = self._dirty, []
+        for connection in dirty:
+            connection.flush()
+        self.last_payload = None  # let the payload go
+
 
 class PicowsTransport:
     """A Session's :class:`~openrtm.server.session.Transport` over a picows connection."""
 
-    __slots__ = ("_listener", "_ws")
+    __slots__ = ("_listener", "_outbox", "_ws")
 
-    def __init__(self, ws: WSTransport, listener: _Connection) -> None:
+    def __init__(self, ws: WSTransport, listener: _Connection, outbox: Outbox) -> None:
         self._ws = ws
         self._listener = listener
+        self._outbox = outbox
 
     def write(self, data: bytes) -> None:
-        self._ws.send(WSMsgType.TEXT, data)
+        frame = self._outbox.frame(data)
+        listener = self._listener
+        pending = listener.pending
+        if pending is None:
+            listener.pending = [frame]
+            self._outbox.mark(listener)
+        else:
+            pending.append(frame)
 
     def close(self, code: int, reason: str) -> None:
+        self._listener.flush()  # the frames written before the close go before it
         # picows takes any int as a close code; its enum only names the RFC ones.
         self._ws.send_close(code, reason.encode())  # type: ignore[arg-type]
         # RFC 6455 §7.1.1: the side that closes first waits for the other's close frame
@@ -64,6 +139,7 @@ class PicowsTransport:
         self._ws.send_ping()
 
     def abort(self) -> None:
+        self._listener.pending = None
         self._ws.disconnect(graceful=False)
 
     def attach(self, session: Session) -> None:
@@ -73,20 +149,39 @@ class PicowsTransport:
 class _Connection(WSListener):
     """picows' listener for one connection."""
 
-    __slots__ = ("_fragments", "_max_buffer", "_max_bytes", "_node", "_session", "_ws")
+    __slots__ = (
+        "_fragments",
+        "_max_buffer",
+        "_max_bytes",
+        "_node",
+        "_outbox",
+        "_session",
+        "_ws",
+        "pending",
+    )
 
-    def __init__(self, node: Node, max_bytes: int, max_buffer: int) -> None:
+    def __init__(self, node: Node, max_bytes: int, max_buffer: int, outbox: Outbox) -> None:
         self._node = node
         self._max_bytes = max_bytes
         self._max_buffer = max_buffer
+        self._outbox = outbox
         self._session: Session | None = None
         self._ws: WSTransport | None = None
         self._fragments: bytearray | None = None
+        self.pending: list[bytes] | None = None  # frames written in this loop iteration
 
     def on_ws_connected(self, transport: WSTransport) -> None:
         self._ws = transport
         transport.underlying_transport.set_write_buffer_limits(high=self._max_buffer)
-        self._session = self._node.connect(PicowsTransport(transport, self))
+        self._session = self._node.connect(PicowsTransport(transport, self, self._outbox))
+
+    def flush(self) -> None:
+        """Write the pending frames in one call (the socket's own buffering takes the rest)."""
+        pending, self.pending = self.pending, None
+        ws = self._ws
+        if pending is None or ws is None or ws.is_disconnected:
+            return
+        ws.underlying_transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
 
     def attach(self, session: Session) -> None:
         """Send this connection's frames to ``session`` (it resumed a lost link's session)."""
@@ -152,6 +247,7 @@ class _Connection(WSListener):
             session.on_frame(fragments)
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
+        self.pending = None
         session = self._session
         if session is None:
             return
@@ -184,11 +280,12 @@ class Gateway:
     async def start(self) -> None:
         """Bind and start accepting connections."""
         node, config = self._node, self._config
+        outbox = Outbox(asyncio.get_running_loop())
 
         def listener_factory(request: WSUpgradeRequest) -> WSListener | None:
             if request.path.split(b"?", 1)[0] != b"/":
                 return None  # picows answers 404
-            return _Connection(node, config.max_frame_bytes, config.max_write_buffer_bytes)
+            return _Connection(node, config.max_frame_bytes, config.max_write_buffer_bytes, outbox)
 
         self._server = await ws_create_server(
             listener_factory,
@@ -196,6 +293,7 @@ class Gateway:
             config.port,
             max_frame_size=config.max_frame_bytes,
             websocket_handshake_timeout=5,
+            read_buffer_init_size=_READ_BUFFER_INIT_SIZE,
             logger_name="openrtm.picows",
         )
 
