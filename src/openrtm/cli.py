@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -81,9 +82,12 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    level = logging.getLevelName(args.log_level.upper())
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # picows logs every connection and disconnection at INFO: at thousands of logins a second
+    # that is most of a login's cost (docs/benchmarks.md). Shown with --log-level debug.
+    picows_level = level if level <= logging.DEBUG else max(level, logging.WARNING)
+    logging.getLogger("openrtm.picows").setLevel(picows_level)
     try:
         config = ServerConfig.from_toml(args.config) if args.config else ServerConfig()
         apps = tuple(parse_app(a) for a in args.app) or None
@@ -102,9 +106,20 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+# The cyclic collector's thresholds for a server process (gen0 default: 700). Every
+# connection keeps a dozen containers alive for its whole life, so with the default a young
+# collection runs every few logins and promotes them, and full collections keep rescanning
+# every idle connection: ~12% of a login's CPU in a profile (docs/benchmarks.md).
+_GC_THRESHOLDS = (20_000, 20, 20)
+
+
 async def _run(config: ServerConfig) -> None:
     server = Server(config)
     await server.start()
+    # What exists now (modules, the server's own objects) lives as long as the process: keep
+    # it out of every future collection.
+    gc.freeze()
+    gc.set_threshold(*_GC_THRESHOLDS)
     if config.dev_mode:
         log.warning(
             "development mode: no --app given, so any well-formed App ID may log in without "

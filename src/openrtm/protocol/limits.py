@@ -7,7 +7,6 @@ sending so that a well-behaved app learns of a mistake without a round trip, wit
 from __future__ import annotations
 
 import re
-from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -190,21 +189,30 @@ class CallWindow:
     that a well-behaved app hears of the limit before sending.
     """
 
-    __slots__ = ("_limit", "_times")
+    __slots__ = ("_limit", "_next", "_times")
 
     def __init__(self, limit: RateLimit) -> None:
         self._limit = limit
-        self._times: deque[float] = deque(maxlen=limit.calls)
+        # The last ``calls`` call times, a ring once full: ``_next`` is the oldest. (A list
+        # of the window's size, not a deque, whose first block alone is ~600 bytes: most
+        # windows hold one or two calls, and every session has some.)
+        self._times: list[float] = []
+        self._next = 0
 
     def check(self, now: float) -> bool:
         """Whether a call at ``now`` is within the limit; records nothing."""
         times = self._times
-        return len(times) < self._limit.calls or now - times[0] >= self._limit.window
+        return len(times) < self._limit.calls or now - times[self._next] >= self._limit.window
 
     def record(self, now: float) -> None:
         """Count a call at ``now``. When a call is under several limits, check them all first:
         a call refused by one limit must not use up another's budget."""
-        self._times.append(now)
+        times = self._times
+        if len(times) < self._limit.calls:
+            times.append(now)
+        else:
+            times[self._next] = now
+            self._next = (self._next + 1) % len(times)
 
     def allow(self, now: float) -> bool:
         """Check and, if within the limit, record a call at ``now``."""
@@ -215,7 +223,8 @@ class CallWindow:
 
     def idle(self, now: float) -> bool:
         """Whether no recorded call is inside the window any more (the window can be dropped)."""
-        return not self._times or now - self._times[-1] >= self._limit.window
+        times = self._times
+        return not times or now - times[self._next - 1] >= self._limit.window
 
 
 class CallWindows:

@@ -294,6 +294,7 @@ class Gateway:
             max_frame_size=config.max_frame_bytes,
             websocket_handshake_timeout=5,
             read_buffer_init_size=_READ_BUFFER_INIT_SIZE,
+            use_aiofastnet=False,
             logger_name="openrtm.picows",
         )
 

@@ -193,6 +193,7 @@ class Node:
         # hear UNREACHABLE after a while; after the grace period the user is dropped.
         session.fire(SessionEvent.LINK_LOST)
         session.transport = None
+        session.keep_missed_pushes()
         self._detached.add(session)
         session.link_timer = self.timers.call_later(
             min(self.config.unreachable_after, self.config.session_grace),

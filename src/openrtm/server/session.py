@@ -104,7 +104,8 @@ class Session:
         windows: call-frequency windows (spec §5.4) by operation, or (operation, target).
         seen: a frame arrived since the last keepalive sweep (set by the gateway).
         missed: keepalive sweeps in a row that found the connection silent.
-        backlog: other pushes made while DETACHED (not peer or channel messages), replayed.
+        backlog: other pushes made while DETACHED (not peer or channel messages), replayed;
+            None unless DETACHED (idle connections must be cheap, design §6).
         missed_messages: the last channel messages made while DETACHED (spec §6.4: 32).
         link_timer: while DETACHED, the unreachable notice and then the end of the grace.
         unreachable: followers were told this user is UNREACHABLE.
@@ -159,8 +160,8 @@ class Session:
         self.windows = CallWindows()
         self.seen = True
         self.missed = 0
-        self.backlog: deque[bytes] = deque(maxlen=_OTHER_PUSHES_KEPT)
-        self.missed_messages: deque[bytes] = deque(maxlen=node.config.resume_backlog)
+        self.backlog: deque[bytes] | None = None
+        self.missed_messages: deque[bytes] | None = None
         self.link_timer: Timer | None = None
         self.unreachable = False
         self.following: set[str] = set()
@@ -170,6 +171,17 @@ class Session:
         return f"<Session {self.state.value} app={self.app_id} uid={self.uid!r}>"
 
     # --- state ---------------------------------------------------------------------------
+
+    def keep_missed_pushes(self) -> None:
+        """Start keeping what is pushed while DETACHED, for the resume (spec §3.3, §6.4)."""
+        self.backlog = deque(maxlen=_OTHER_PUSHES_KEPT)
+        self.missed_messages = deque(maxlen=self.node.config.resume_backlog)
+
+    def take_missed_pushes(self) -> list[bytes]:
+        """Return what was kept while DETACHED (other pushes, then messages); stop keeping."""
+        missed = [*(self.backlog or ()), *(self.missed_messages or ())]
+        self.backlog = self.missed_messages = None
+        return missed
 
     def fire(self, event: SessionEvent) -> bool:
         """Apply ``event``; return whether the table allowed it in the current state."""
@@ -241,7 +253,7 @@ class Session:
         transport = self.transport
         if transport is not None and self.state is not SessionState.CLOSED:
             transport.write(data)
-        elif self.state is SessionState.DETACHED:
+        elif self.state is SessionState.DETACHED and self.backlog is not None:
             self.backlog.append(data)
 
     def write_channel_message(self, data: bytes) -> None:
@@ -249,7 +261,7 @@ class Session:
         transport = self.transport
         if transport is not None and self.state is not SessionState.CLOSED:
             transport.write(data)
-        elif self.state is SessionState.DETACHED:
+        elif self.state is SessionState.DETACHED and self.missed_messages is not None:
             self.missed_messages.append(data)
 
     def deliver(self, entry: object, frame_for: Callable[[int], msgspec.Struct]) -> None:

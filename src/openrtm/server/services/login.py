@@ -126,16 +126,13 @@ class LoginService:
                 resumed=True,
             ),
         )
-        for missed in (detached.backlog, detached.missed_messages):
-            replay = list(missed)
-            missed.clear()
-            for data in replay:
-                detached.write(data)
+        for data in detached.take_missed_pushes():
+            detached.write(data)
         # Unacked peer messages again, in order; the SDK shows each once (by mid).
         for d in sorted(detached.inflight):
             detached.write(detached.inflight[d][1])
         node.spawn(node.peers.replay_inbox(detached))
-        log.info("resumed: app=%s session=%s", detached.app_id, detached.session_id)
+        log.debug("resumed: app=%s session=%s", detached.app_id, detached.session_id)
 
     def _full(self, app_id: str, uid: str) -> str | None:
         """Why this node takes no more sessions, or None. A login that replaces a session of
@@ -187,7 +184,7 @@ class LoginService:
                 token_deadline=session.token_deadline,
             ),
         )
-        log.info("login: app=%s session=%s", app_id, session_id)
+        log.debug("login: app=%s session=%s", app_id, session_id)
         await node.peers.replay_inbox(session)
 
     def logout(self, session: Session, request: Logout) -> None:
