@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
 from bench.common import HOST
+from bench.rawclient import LoginStep
 
 __all__ = ["PROTOCOLS", "Conn", "OpenRtm", "Protocol", "Relay", "SetupError", "SocketIo"]
 
@@ -123,6 +124,10 @@ class Protocol:
     async def join(self, conn: Conn, room: str, timeout: float) -> None:
         """Join ``room`` (fan-out members, and the publisher where the protocol needs it)."""
 
+    def raw_login(self, uid: str, token: str | None) -> tuple[str, list[LoginStep]]:
+        """For bench/rawclient.py: the upgrade path and the login steps of ``uid``."""
+        raise NotImplementedError
+
     def room_frame(self, seq: int, room: str, payload: bytes) -> bytes:
         """The frame that publishes ``payload`` to ``room``."""
         raise NotImplementedError
@@ -179,10 +184,23 @@ class OpenRtm(Protocol):
         if answer["t"] == "error":
             raise SetupError(f"{conn.uid}: {request['op']} refused: {answer}")
 
+    def _login_request(self, uid: str, token: str | None) -> dict[str, Any]:
+        return {
+            "op": "login",
+            "id": 1,
+            "v": 1,
+            "app_id": self.APP_ID,
+            "uid": uid,
+            "token": token,
+            "sdk": "bench/1",
+        }
+
     async def login(self, conn: Conn, token: str | None, timeout: float) -> None:
-        request = {"op": "login", "id": 1, "v": 1, "app_id": self.APP_ID, "uid": conn.uid}
-        request.update(token=token, sdk="bench/1")
-        await self._call(conn, request, timeout)
+        await self._call(conn, self._login_request(conn.uid, token), timeout)
+
+    def raw_login(self, uid: str, token: str | None) -> tuple[str, list[LoginStep]]:
+        frame = json.dumps(self._login_request(uid, token)).encode()
+        return "/", [(frame, (b'{"t":"reply"', b'{"t":"error"'), b'{"t":"reply"')]
 
     async def join(self, conn: Conn, room: str, timeout: float) -> None:
         await self._call(conn, {"op": "join", "id": 2, "channel": room}, timeout)
@@ -226,6 +244,9 @@ class Relay(Protocol):
     def url(self, uid: str, room: str | None) -> str:
         return f"ws://{HOST}:{self.port}/{uid}" + (f"/{room}" if room else "")
 
+    def raw_login(self, uid: str, token: str | None) -> tuple[str, list[LoginStep]]:
+        return f"/{uid}", []
+
     def room_frame(self, seq: int, room: str, payload: bytes) -> bytes:
         return b"#%s %s" % (room.encode(), payload)
 
@@ -263,6 +284,12 @@ class SocketIo(Protocol):
         )
         if answer.startswith(b"44"):
             raise SetupError(f"{conn.uid}: connect refused: {answer!r}")
+
+    def raw_login(self, uid: str, token: str | None) -> tuple[str, list[LoginStep]]:
+        return "/socket.io/?EIO=4&transport=websocket", [
+            (None, (b"0{",), b"0{"),
+            (b'40{"uid":"%s"}' % uid.encode(), (b"40", b"44"), b"40"),
+        ]
 
     async def join(self, conn: Conn, room: str, timeout: float) -> None:
         await conn.request(

@@ -14,7 +14,9 @@ __all__ = [
     "HOST",
     "PAYLOAD_BYTES",
     "TS_MARKER",
+    "busy_cpu_seconds",
     "free_port",
+    "listen_overflows",
     "make_payload",
     "parse_ts",
     "percentile",
@@ -61,6 +63,18 @@ def proc_cpu_seconds(pid: int) -> float:
     return (utime + stime) / _CLK_TCK
 
 
+def busy_cpu_seconds() -> float:
+    """CPU time spent by the whole machine, all CPUs, except in idle and in niced tasks.
+
+    The spinners of bench/spin.py run niced, so this is what the server, the load generator
+    and anything else on the machine used.
+    """
+    with open("/proc/stat", "rb") as f:
+        fields = f.readline().split()  # "cpu user nice system idle iowait irq softirq steal"
+    user, _nice, system, _idle, _iowait, irq, softirq = (int(x) for x in fields[1:8])
+    return (user + system + irq + softirq) / _CLK_TCK
+
+
 def self_cpu_seconds() -> float:
     """This process's user + system CPU time, in seconds."""
     t = os.times()
@@ -74,6 +88,18 @@ def proc_rss_bytes(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def listen_overflows() -> int:
+    """The machine's TcpExt ListenOverflows counter: SYNs dropped because an accept queue was
+    full (each costs that client a 1 s retransmission)."""
+    with open("/proc/net/netstat") as f:
+        lines = f.read().splitlines()
+    for names, values in zip(lines[::2], lines[1::2], strict=False):
+        if names.startswith("TcpExt:"):
+            table = dict(zip(names.split()[1:], values.split()[1:], strict=True))
+            return int(table.get("ListenOverflows", 0))
+    return 0
 
 
 def free_port() -> int:

@@ -11,6 +11,7 @@ Tokens for the ``conns`` workload are built here, before anything is timed.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
@@ -49,7 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--window", type=int, default=0, help="fanout: messages in flight")
     p.add_argument("--pairs", type=int, default=100, help="p2p: sender/receiver pairs")
     p.add_argument("--conns", type=int, default=10_000, help="conns: idle connections")
-    p.add_argument("--concurrency", type=int, default=200, help="connection setups in flight")
+    p.add_argument("--concurrency", type=int, default=50, help="connection setups in flight")
     p.add_argument("--tokens", action="store_true", help="conns: log in with 007 tokens")
     return p.parse_args(argv)
 
@@ -77,6 +78,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # A short-lived process: the cyclic collector would only walk the ever-growing heap of
+    # connection objects (13% of the load generator's CPU while opening 10,000 connections).
+    gc.disable()
     try:
         result = uvloop.run(run(args))
         result["ok"] = True

@@ -22,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["aggregate", "conditions", "one_line", "summary_table", "write_docs"]
+__all__ = ["aggregate", "conditions", "disturbed", "one_line", "summary_table", "write_docs"]
 
 REPO = Path(__file__).resolve().parent.parent
 DOC = REPO / "docs" / "benchmarks.md"
@@ -39,6 +39,8 @@ WORKLOAD_LABELS = {
 }
 # A run whose load generator is this busy while the server is not may be load-generator-bound.
 BUSY_PCT = 90.0
+# A run during which other processes used more than this % of a core was disturbed.
+OTHER_PCT = 10.0
 
 Result = dict[str, Any]
 
@@ -73,11 +75,16 @@ def _git(*args: str) -> str:
         return ""
 
 
-def conditions(args: argparse.Namespace, *, pinned: bool) -> dict[str, Any]:
+def conditions(
+    args: argparse.Namespace, *, pinned: bool, spin: bool, rev: str | None
+) -> dict[str, Any]:
     """What the reader needs to reproduce (or distrust) the numbers."""
-    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
-    if _git("status", "--porcelain", "--untracked-files=no", "src"):
-        commit += " (src/ modified)"
+    if rev:
+        commit = _git("rev-parse", "--short", rev) or rev
+    else:
+        commit = _git("rev-parse", "--short", "HEAD") or "unknown"
+        if _git("status", "--porcelain", "--untracked-files=no", "src"):
+            commit += " + uncommitted changes in src/"
     libs = ["picows", "msgspec", "uvloop", "python-socketio", "python-engineio", "aiohttp"]
     return {
         "commit": commit,
@@ -87,13 +94,21 @@ def conditions(args: argparse.Namespace, *, pinned: bool) -> dict[str, Any]:
         "python": platform.python_version(),
         "libs": {name: _version(name) for name in libs},
         "pinned": pinned,
+        "spin": spin,
+        "loadavg": Path("/proc/loadavg").read_text().split()[:3],
         "runs": args.runs,
         "duration": args.duration,
         "warmup": args.warmup,
         "conns": args.conns,
         "window": args.window,
+        "concurrency": args.concurrency,
         "quick": args.quick,
     }
+
+
+def disturbed(r: Result) -> bool:
+    """Whether other processes used the CPUs enough during the run to make it suspect."""
+    return bool(r.get("other_cpu_pct", 0) > OTHER_PCT)
 
 
 # --- aggregation -----------------------------------------------------------------------------
@@ -130,6 +145,7 @@ def aggregate(results: list[Result]) -> dict[tuple[str, str], dict[str, Any]]:
                 r.get("lost", 0) + r.get("errors", 0) + r.get("dropped", 0) for r in ok
             ) + sum(r.get("not_received", 0) + r.get("unanswered", 0) for r in ok)
             agg["problems"] = problems
+            agg["disturbed"] = sum(disturbed(r) for r in ok)
             agg["loadgen_bound"] = any(
                 r["loadgen_cpu_pct"] >= BUSY_PCT and r["server_cpu_pct"] < BUSY_PCT for r in ok
             )
@@ -185,7 +201,9 @@ def one_line(r: Result) -> str:
         f"  server {r['server_cpu_pct']:.0f}% CPU, {r['server_us_per_op']:.2f} µs/op"
         f"  loadgen {r['loadgen_cpu_pct']:.0f}% CPU"
     )
-    for field in ("lost", "errors", "dropped", "not_received", "unanswered"):
+    if disturbed(r):
+        text += f"  DISTURBED: other processes used {r['other_cpu_pct']:.0f}% CPU"
+    for field in ("lost", "errors", "dropped", "not_received", "unanswered", "listen_overflows"):
         if r.get(field):
             text += f"  {field}={r[field]}"
     return head + text
@@ -217,6 +235,8 @@ def results_table(data: dict[str, Any]) -> str:
                 flags.append(f"{a['problems']} lost/refused/unanswered")
             if a["loadgen_bound"]:
                 flags.append("load-generator-bound")
+            if a["disturbed"]:
+                flags.append(f"{a['disturbed']} run(s) disturbed by other processes")
             tput = f"{_fmt_range(a)} {a['unit']}" + (f" ({'; '.join(flags)})" if flags else "")
             rss = f"{a['rss_per_conn'] / 1024:.1f} KiB" if "rss_per_conn" in a else "–"
             rows.append(
@@ -251,24 +271,32 @@ def summary_table(data: dict[str, Any]) -> str:
 def per_run_table(data: dict[str, Any]) -> str:
     rows = [
         "| workload | system | run | throughput | p50 | p99 | server CPU | µs/op | loadgen CPU "
-        "| other |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| other processes' CPU | notes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in data["results"]:
         head = f"| {r['workload']} | {r['system']} | {r['run']} |"
         if not r.get("ok"):
-            rows.append(f"{head} failed: {str(r.get('error'))[:120]} | | | | | | |")
+            rows.append(f"{head} failed: {str(r.get('error'))[:120]} | | | | | | | |")
             continue
         other = []
         if "rss_per_conn" in r:
             other.append(f"RSS {r['rss_per_conn'] / 1024:.1f} KiB/conn")
-        for field in ("lost", "errors", "dropped", "not_received", "unanswered"):
+        for field in (
+            "lost",
+            "errors",
+            "dropped",
+            "not_received",
+            "unanswered",
+            "listen_overflows",
+        ):
             if r.get(field):
                 other.append(f"{field} {r[field]}")
         rows.append(
             f"{head} {r['throughput']:,.0f} | {_fmt_us(r.get('p50_us'))}"
             f" | {_fmt_us(r.get('p99_us'))} | {r['server_cpu_pct']:.0f}%"
-            f" | {r['server_us_per_op']:.2f} | {r['loadgen_cpu_pct']:.0f}% | {', '.join(other)} |"
+            f" | {r['server_us_per_op']:.2f} | {r['loadgen_cpu_pct']:.0f}%"
+            f" | {r.get('other_cpu_pct', float('nan')):.0f}% | {', '.join(other)} |"
         )
     return "\n".join(rows)
 
@@ -337,11 +365,17 @@ def _conditions_md(data: dict[str, Any]) -> str:
         if m["pinned"]
         else "**not pinned** (fewer than 2 CPUs or no taskset): numbers are less comparable"
     )
+    if m.get("spin"):
+        pin += (
+            "; both CPUs kept out of idle by an idle-priority busy loop (`bench/spin.py`: "
+            "on this VM, waking a halted vCPU otherwise sets the pace of every ping-pong)"
+        )
     window = m["window"] or "auto: max(4, 8000 / members) messages"
     return "\n".join(
         [
             f"- Date: {data['started']} (UTC); openrtm commit `{m['commit']}`.",
-            f"- Machine: {m['cores']} × {m['cpu']}; Linux {m['kernel']}; Python {m['python']}.",
+            f"- Machine: {m['cores']} × {m['cpu']}; Linux {m['kernel']}; Python {m['python']}; "
+            f"load average at start {' '.join(m.get('loadavg', []))}.",
             f"- Libraries: {libs}.",
             f"- Pinning: {pin}.",
             f"- Each number: median over {m['runs']} runs (min–max in parentheses); each run "
@@ -354,8 +388,9 @@ def _conditions_md(data: dict[str, Any]) -> str:
             "waits for the end-to-end receipt (openrtm: `has_peer_received`; socket.io: the "
             "ack of an emit-with-ack that the server only sends after the receiver's ack; "
             "relay: the receiver's ack frame) before the next; latency = round trip.",
-            f"- conns: {m['conns']:,} connections opened, 200 at a time (connect + upgrade + "
-            "login + reply); openrtm with an App Certificate, so every login verifies an "
+            f"- conns: {m['conns']:,} connections opened, {m.get('concurrency', 50)} at a time "
+            "(connect + upgrade + login + reply) by a minimal client (`bench/rawclient.py`, "
+            "which answers pings); openrtm with an App Certificate, so every login verifies an "
             "AccessToken2 (tokens are built before the timed phase); socket.io: the namespace "
             "connect with a uid; relay: the upgrade alone. RSS = the server's VmRSS after "
             "100 warm-up connections vs. 2 s after the last login, divided by the count.",

@@ -16,7 +16,7 @@ from bench.clients import OpenRtm
 from bench.common import HOST, free_port
 from bench.loadgen import APP_CERTIFICATE
 
-__all__ = ["SYSTEMS", "RunningServer", "start_server", "taskset_prefix"]
+__all__ = ["SYSTEMS", "RunningServer", "python_env", "start_server", "taskset_prefix"]
 
 # openrtm's limits that a benchmark would trip over (docs/protocol.md §3.20): the publisher
 # and the senders send far more than 180 messages in 3 s. Everything else is the default.
@@ -88,19 +88,36 @@ def _listening(port: int) -> bool:
         return s.connect_ex((HOST, port)) == 0
 
 
+def python_env(src: Path | None) -> dict[str, str]:
+    """The environment for a child: bench/ importable, and openrtm from ``src`` if given."""
+    repo = Path(__file__).resolve().parent.parent
+    paths = [str(src)] if src is not None else []
+    paths += [str(repo), os.environ.get("PYTHONPATH", "")]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
+
+
 def start_server(
-    system: str, workdir: Path, *, cpu: int | None, tokens: bool = False, timeout: float = 20.0
+    system: str,
+    workdir: Path,
+    *,
+    cpu: int | None,
+    tokens: bool = False,
+    src: Path | None = None,
+    timeout: float = 20.0,
 ) -> RunningServer:
-    """Start ``system`` on a free port of 127.0.0.1 and wait until it accepts connections."""
+    """Start ``system`` on a free port of 127.0.0.1 and wait until it accepts connections.
+
+    ``src``: a directory holding the ``openrtm`` package to run instead of the installed one.
+    """
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / f"{system}.log"
     cmd = [*taskset_prefix(cpu), *_command(system, port, workdir, tokens)]
-    repo = Path(__file__).resolve().parent.parent
-    env = dict(os.environ, PYTHONPATH=str(repo) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     with open(log, "wb") as out:
         # taskset execs the server, so proc.pid is the server's own PID.
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=workdir, env=env)
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, cwd=workdir, env=python_env(src)
+        )
     server = RunningServer(system, proc, port, log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
