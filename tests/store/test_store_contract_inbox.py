@@ -289,3 +289,40 @@ async def test_a_seq_is_never_given_out_twice(store_factory: StoreFactory) -> No
             assert newest == InboxEntry(newest.seq, "alice", "m4", payload(4), NOW)
         finally:
             await second.close()
+
+
+async def test_a_put_racing_an_empty_peek_is_found_by_the_next_peek(store: Store) -> None:
+    """An empty inbox may be answered from memory; a put made meanwhile must not be missed."""
+    async with asyncio.timeout(timeout()):
+        for i in range(3):
+            await put(store, i)
+            (entry,) = await store.inbox_peek("app", "bob", NOW)
+            store.inbox_ack("app", "bob", entry.seq)  # empty now, as far as the store knows
+            peeking = asyncio.ensure_future(store.inbox_peek("app", "bob", NOW))
+            await asyncio.sleep(0)  # the peek is on its way first, and will find nothing
+            await put(store, 10 + i)
+            assert await peeking == []
+            assert await mids(store) == [f"m{10 + i}"]
+            (entry,) = await store.inbox_peek("app", "bob", NOW)
+            store.inbox_ack("app", "bob", entry.seq)
+        assert await mids(store) == []
+        assert await mids(store) == []  # answered from memory now
+        await put(store, 9)
+        assert await mids(store) == ["m9"]
+
+
+async def test_stored_messages_are_found_after_reopening(store_factory: StoreFactory) -> None:
+    async with asyncio.timeout(timeout()):
+        first = store_factory()
+        await first.open()
+        await put(first, 0)
+        await put(first, 1, receiver="carol")
+        await first.close()
+        reopened = store_factory()
+        await reopened.open()
+        try:
+            assert await mids(reopened) == ["m0"]
+            assert await mids(reopened, receiver="carol") == ["m1"]
+            assert await mids(reopened, receiver="dave") == []
+        finally:
+            await reopened.close()

@@ -37,6 +37,10 @@ def _check_limit(limit: int) -> None:
 class SqliteStore(SqliteWriter):
     """A :class:`~openrtm.store.base.Store` in one SQLite file.
 
+    Every login asks for the user's stored messages, and almost every inbox is empty: the
+    store remembers which receivers may have some (the ``inbox_counts`` rows at open, and every
+    put since), so that an empty inbox is answered without a round trip to the writer thread.
+
     Args:
         path: the database file (the server uses ``<data dir>/openrtm.sqlite3``); missing parent
             directories are created.
@@ -64,9 +68,18 @@ class SqliteStore(SqliteWriter):
 
     # -- offline messages (spec §6.2) ------------------------------------------------------
 
+    async def open(self) -> None:
+        await super().open()
+        rows = await self._submit(sqlite_inbox.receivers)
+        # (App ID, receiver) -> puts since open: a peek that found nothing forgets the
+        # receiver only if no put came in meanwhile.
+        self._may_have_mail: dict[tuple[str, str], int] = dict.fromkeys(rows, 0)
+
     async def inbox_put(
         self, app_id: str, receiver: str, sender: str, mid: str, payload: bytes, ts: int
     ) -> None:
+        key = (app_id, receiver)
+        self._may_have_mail[key] = self._may_have_mail.get(key, 0) + 1
         await self._submit(
             lambda conn: sqlite_inbox.put(conn, app_id, receiver, sender, mid, payload, ts)
         )
@@ -75,9 +88,16 @@ class SqliteStore(SqliteWriter):
         self, app_id: str, receiver: str, now_ms: int, limit: int = INBOX_CAP
     ) -> list[InboxEntry]:
         _check_limit(limit)
-        return await self._submit(
-            lambda conn: sqlite_inbox.peek(conn, app_id, receiver, now_ms, limit)
+        key = (app_id, receiver)
+        puts = self._may_have_mail.get(key)
+        if puts is None:
+            return []
+        entries, empty = await self._submit(
+            lambda conn: sqlite_inbox.peek_or_empty(conn, app_id, receiver, now_ms, limit)
         )
+        if empty and self._may_have_mail.get(key) == puts:
+            del self._may_have_mail[key]
+        return entries
 
     def inbox_ack(self, app_id: str, receiver: str, up_to_seq: int) -> None:
         self._enqueue(lambda conn: sqlite_inbox.ack(conn, app_id, receiver, up_to_seq))

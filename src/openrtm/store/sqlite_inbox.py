@@ -15,7 +15,7 @@ import sqlite3
 
 from openrtm.store.base import INBOX_CAP, INBOX_TTL_MS, InboxEntry
 
-__all__ = ["ack", "peek", "purge_expired", "put"]
+__all__ = ["ack", "peek", "peek_or_empty", "purge_expired", "put", "receivers"]
 
 _INSERT = "INSERT INTO inbox (app_id, receiver, sender, mid, payload, ts) VALUES (?, ?, ?, ?, ?, ?)"
 _SELECT = (
@@ -38,6 +38,7 @@ _COUNT_UP = (
     "ON CONFLICT (app_id, receiver) DO UPDATE SET n = n + 1"
 )
 _COUNT_GET = "SELECT n FROM inbox_counts WHERE app_id = ? AND receiver = ?"
+_RECEIVERS = "SELECT app_id, receiver FROM inbox_counts"
 _COUNT_SET = "UPDATE inbox_counts SET n = ? WHERE app_id = ? AND receiver = ?"
 _COUNT_DOWN = "UPDATE inbox_counts SET n = n - ? WHERE app_id = ? AND receiver = ?"
 _COUNT_FORGET_EMPTY = "DELETE FROM inbox_counts WHERE app_id = ? AND receiver = ? AND n <= 0"
@@ -93,3 +94,17 @@ def _count_down(conn: sqlite3.Connection, deleted: list[tuple[int, str, str]]) -
     """Subtract ``(n, app_id, receiver)`` deletions from the counters; forget those at 0."""
     conn.executemany(_COUNT_DOWN, deleted)
     conn.executemany(_COUNT_FORGET_EMPTY, [(app_id, receiver) for _, app_id, receiver in deleted])
+
+
+def receivers(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """Every (App ID, receiver) with stored messages, expired ones included."""
+    return [(app_id, receiver) for app_id, receiver in conn.execute(_RECEIVERS)]
+
+
+def peek_or_empty(
+    conn: sqlite3.Connection, app_id: str, receiver: str, now_ms: int, limit: int
+) -> tuple[list[InboxEntry], bool]:
+    """:func:`peek`, and whether the inbox holds nothing at all (not even expired entries)."""
+    entries = peek(conn, app_id, receiver, now_ms, limit)
+    empty = not entries and conn.execute(_COUNT_GET, (app_id, receiver)).fetchone() is None
+    return entries, empty
