@@ -64,11 +64,7 @@ def proc_cpu_seconds(pid: int) -> float:
 
 
 def busy_cpu_seconds() -> float:
-    """CPU time spent by the whole machine, all CPUs, except in idle and in niced tasks.
-
-    The spinners of bench/spin.py run niced, so this is what the server, the load generator
-    and anything else on the machine used.
-    """
+    """CPU time spent by the whole machine, all CPUs, except idle (and niced tasks)."""
     with open("/proc/stat", "rb") as f:
         fields = f.readline().split()  # "cpu user nice system idle iowait irq softirq steal"
     user, _nice, system, _idle, _iowait, irq, softirq = (int(x) for x in fields[1:8])

@@ -75,9 +75,7 @@ def _git(*args: str) -> str:
         return ""
 
 
-def conditions(
-    args: argparse.Namespace, *, pinned: bool, spin: bool, rev: str | None
-) -> dict[str, Any]:
+def conditions(args: argparse.Namespace, *, pinned: bool, rev: str | None) -> dict[str, Any]:
     """What the reader needs to reproduce (or distrust) the numbers."""
     if rev:
         commit = _git("rev-parse", "--short", rev) or rev
@@ -94,7 +92,6 @@ def conditions(
         "python": platform.python_version(),
         "libs": {name: _version(name) for name in libs},
         "pinned": pinned,
-        "spin": spin,
         "loadavg": Path("/proc/loadavg").read_text().split()[:3],
         "runs": args.runs,
         "duration": args.duration,
@@ -148,6 +145,9 @@ def aggregate(results: list[Result]) -> dict[tuple[str, str], dict[str, Any]]:
             agg["disturbed"] = sum(disturbed(r) for r in ok)
             agg["loadgen_bound"] = any(
                 r["loadgen_cpu_pct"] >= BUSY_PCT and r["server_cpu_pct"] < BUSY_PCT for r in ok
+            )
+            agg["loadgen_busy"] = any(
+                r["loadgen_cpu_pct"] >= BUSY_PCT and r["server_cpu_pct"] >= BUSY_PCT for r in ok
             )
         out[key] = agg
     return out
@@ -235,6 +235,8 @@ def results_table(data: dict[str, Any]) -> str:
                 flags.append(f"{a['problems']} lost/refused/unanswered")
             if a["loadgen_bound"]:
                 flags.append("load-generator-bound")
+            elif a["loadgen_busy"]:
+                flags.append("load generator near its limit")
             if a["disturbed"]:
                 flags.append(f"{a['disturbed']} run(s) disturbed by other processes")
             tput = f"{_fmt_range(a)} {a['unit']}" + (f" ({'; '.join(flags)})" if flags else "")
@@ -365,11 +367,6 @@ def _conditions_md(data: dict[str, Any]) -> str:
         if m["pinned"]
         else "**not pinned** (fewer than 2 CPUs or no taskset): numbers are less comparable"
     )
-    if m.get("spin"):
-        pin += (
-            "; both CPUs kept out of idle by an idle-priority busy loop (`bench/spin.py`: "
-            "on this VM, waking a halted vCPU otherwise sets the pace of every ping-pong)"
-        )
     window = m["window"] or "auto: max(4, 8000 / members) messages"
     return "\n".join(
         [
@@ -438,10 +435,13 @@ are in `python -m bench --help`. Raw results of every run are saved in `bench/re
 
 {results_table(data)}
 
-"Load-generator-bound" marks a result where the load generator used ≥ {BUSY_PCT:.0f}% of its
-core while the server used less: the server could have done more, so that throughput is a
-floor. "server CPU µs per op" does not depend on who was the bottleneck, and is the fairer
-comparison for such rows.
+"Load-generator-bound" marks a result where, in at least one run, the load generator used
+≥ {BUSY_PCT:.0f}% of its core while the server used less: the server could have done more, so
+that throughput is a floor. "Load generator near its limit": both were that busy. "Server CPU
+µs per op" does not depend on who was the bottleneck, and is the fairer comparison for such
+rows. Latency is measured at full load with a fixed window of messages in flight, so by
+Little's law it is mostly that window divided by the throughput: compare it between systems,
+not with an idle server's.
 
 ## Ratios
 

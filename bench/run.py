@@ -73,12 +73,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "tree's uncommitted changes are left out); default: the working tree",
     )
     p.add_argument(
-        "--no-spin",
-        action="store_true",
-        help="let idle CPUs halt (by default an idle-priority busy loop keeps both out of "
-        "idle, see bench/spin.py)",
-    )
-    p.add_argument(
         "--retries",
         type=int,
         default=2,
@@ -190,46 +184,19 @@ def measure(
     return result
 
 
-def start_spinners(seconds: float) -> list[subprocess.Popen[bytes]]:
-    """One idle-priority busy loop per CPU used (bench/spin.py), stopped by PID later."""
-    return [
-        subprocess.Popen(
-            [*taskset_prefix(cpu), sys.executable, "-m", "bench.spin", str(seconds)], cwd=REPO
-        )
-        for cpu in (SERVER_CPU, LOADGEN_CPU)
-    ]
-
-
-def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = dt.datetime.now(dt.UTC)
-    pinned = bool(taskset_prefix(0))
-    spin = pinned and not args.no_spin
-    meta = report.conditions(args, pinned=pinned, spin=spin, rev=args.rev)
+    meta = report.conditions(args, pinned=bool(taskset_prefix(0)), rev=args.rev)
     results: list[dict[str, Any]] = []
     RESULTS.mkdir(parents=True, exist_ok=True)
-    spinners = start_spinners(4 * 3600) if spin else []
-    try:
-        with tempfile.TemporaryDirectory(prefix="openrtm-bench-") as tmp:
-            src = export_src(args.rev, Path(tmp) / "rev") if args.rev else None
-            for run in range(1, args.runs + 1):
-                for workload in args.workloads:
-                    for system in args.systems:
-                        result = measure(system, workload, run, args, Path(tmp), src)
-                        results.append(result)
-    finally:
-        stop_all(spinners)
+    with tempfile.TemporaryDirectory(prefix="openrtm-bench-") as tmp:
+        src = export_src(args.rev, Path(tmp) / "rev") if args.rev else None
+        for run in range(1, args.runs + 1):
+            for workload in args.workloads:
+                for system in args.systems:
+                    result = measure(system, workload, run, args, Path(tmp), src)
+                    results.append(result)
     data = {"meta": meta, "started": started.isoformat(timespec="seconds"), "results": results}
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     for path in (RESULTS / f"{stamp}.json", RESULTS / "latest.json"):
