@@ -536,3 +536,33 @@ async def test_a_callee_gone_past_its_grace_fails_the_callers_invitation(
         assert invitation.state == remote.state == "FAILURE"
     finally:
         await proxy.close()
+
+
+async def test_an_invitation_sent_while_reconnecting_to_a_new_session_is_not_sent(
+    start_server: ServerFactory, make_client: ClientFactory
+) -> None:
+    server = await start_server(session_grace=unit(0.3), unreachable_after=unit(0.1))
+    proxy = await TcpProxy(server.gateway.port).start()
+    try:
+        bob = await logged_in(make_client, server, "bob")
+        incoming = Recorder(bob, "RemoteInvitationReceived")
+        alice = make_client(  # type: ignore[arg-type]
+            proxy, reconnect_backoff_max=unit(0.2), connect_timeout=unit(0.5)
+        )
+        states = Recorder(alice, "ConnectionStateChanged")
+        await alice.login("alice")
+        proxy.refuse()
+        proxy.drop()
+        assert await states.wait_for("ConnectionStateChanged", "RECONNECTING", "INTERRUPTED")
+        await until(lambda: server.node.hub.user(APP_ID, "alice") is None)  # grace over
+        invitation = alice.create_local_invitation("bob")
+        local = Recorder(invitation, *LOCAL_EVENTS)  # type: ignore[arg-type]
+        invitation.send()
+        proxy.accept()
+        assert await local.wait_for("LocalInvitationFailure", timeout=unit(10)) == ("NOT_LOGGEDIN",)
+        assert await states.wait_for("ConnectionStateChanged", "CONNECTED", "LOGIN_SUCCESS")
+        await alice.send_message_to_peer("sync", "bob")
+        assert incoming.events == []
+        assert not server.node.invitations._outgoing
+    finally:
+        await proxy.close()

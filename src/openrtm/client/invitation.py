@@ -360,6 +360,9 @@ class InvitationCalls:
         session = client.session_id
         for attempt in range(_ATTEMPTS):
             await client.until_connected(_Unanswered.TIMEOUT, InvitationApiCallError.NOT_LOGGED_IN)
+            if client.session_id != session:
+                # A reconnection that could not resume: the invitation ended with the session.
+                raise error_for(InvitationApiCallError.NOT_LOGGED_IN, "the login session ended")
             try:
                 await client.send_request(
                     kind, InvitationApiCallError, timeout_code=_Unanswered.TIMEOUT, **fields
@@ -369,10 +372,6 @@ class InvitationCalls:
                 # Lost with the link: the same session (resumed) may ask again.
                 if exc.code != _Unanswered.TIMEOUT or attempt == _ATTEMPTS - 1:
                     raise
-                if client.session_id != session:
-                    raise error_for(
-                        InvitationApiCallError.NOT_LOGGED_IN, "the login session ended"
-                    ) from exc
 
     # --- pushes ------------------------------------------------------------------------------
 

@@ -318,7 +318,7 @@ class InvitationApiCallError(IntEnum):
     ALREADY_END = 3
     ALREADY_ACCEPT = 4
     ALREADY_SENT = 5
-    # openrtm's own, on the wire only (``docs/protocol.md`` §7): the invitation frames' answer
+    # openrtm's own, on the wire only (``docs/protocol.md`` §3.21): the invitation frames' answer
     # when the session has not logged in (102, as every other operation's), and a session
     # with too many invitations in flight. The SDK turns them into ``LocalInvitationFailure``.
     NOT_LOGGED_IN = 102
