@@ -312,6 +312,13 @@ def plot(data: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    def si(value: float, _pos: object = None) -> str:
+        for scale, suffix in ((1e6, "M"), (1e3, "k")):
+            if abs(value) >= scale:
+                return f"{value / scale:g}{suffix}"
+        return f"{value:g}"
 
     aggs = aggregate(data["results"])
     workloads = list(dict.fromkeys(r["workload"] for r in data["results"]))
@@ -333,6 +340,7 @@ def plot(data: dict[str, Any], path: Path) -> None:
         top.set_title(WORKLOAD_LABELS.get(w, w), fontsize=10)
         top.set_ylabel(aggs[(w, present[0])]["unit"] if present else "")
         top.set_xticks(list(xs), labels, fontsize=8)
+        top.yaxis.set_major_formatter(FuncFormatter(si))
         if w == "conns":
             vals = [aggs[(w, s)].get("rss_per_conn", float("nan")) / 1024 for s in present]
             bottom.bar(xs, vals, color=c)
@@ -423,9 +431,11 @@ python -m bench --systems openrtm --workloads fanout1000 --runs 1  # one workloa
 python -m bench.report --docs   # re-render this file from bench/results/latest.json
 ```
 
-`--duration`, `--warmup`, `--conns`, `--window` and `--note` (a remark for the History row)
-are in `python -m bench --help`. Raw results of every run are saved in `bench/results/`
-(ignored by git).
+`--rev REV` measures openrtm as of a commit (exported with `git archive`, so uncommitted work in
+`src/` is left out; by default the working tree is measured, and the Conditions say so).
+`--duration`, `--warmup`, `--conns`, `--concurrency`, `--window`, `--retries` and `--note` (a
+remark for the History row) are in `python -m bench --help`. Raw results of every run are saved
+in `bench/results/` (ignored by git).
 
 ## Conditions
 
@@ -495,7 +505,14 @@ def write_docs(data: dict[str, Any], note: str = "") -> None:
         if END_MARK in text:
             tail = text[text.index(END_MARK) :]
     row = history_row(data, note)
-    if HISTORY_MARK in tail:
+    prefix = row[: row.index("` |") + 3]  # date and commit: the same run rendered again
+    lines = tail.split("\n")
+    same = [i for i, line in enumerate(lines) if line.startswith(prefix)]
+    if same:
+        old_note = lines[same[0]].rsplit("|", 2)[-2].strip()
+        lines[same[0]] = history_row(data, note or old_note)
+        tail = "\n".join(lines)
+    elif HISTORY_MARK in tail:
         tail = tail.replace(HISTORY_MARK, row + "\n" + HISTORY_MARK, 1)
     else:
         tail = tail.rstrip("\n") + "\n" + row + "\n"
