@@ -62,7 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke test: 1 run of 2 s, 2,000 connections; never writes docs/",
+        help="a smoke test: 1 run of 2 s, 2,000 connections; writes docs/ only with --docs",
     )
     docs = p.add_mutually_exclusive_group()
     docs.add_argument("--docs", action="store_true", help="write docs/benchmarks.md and .png")
