@@ -50,6 +50,8 @@ _CLOSE_WAIT = 2.0
 # (design §6: idle connections must be cheap, most frames are small).
 _READ_BUFFER_INIT_SIZE = 2048
 
+_LISTEN_BACKLOG = 4096
+
 _TEXT_FIN = 0x81  # RFC 6455 §5.2: FIN + opcode 1 (text); a server's frames are not masked
 _SHORT = struct.Struct("!BB")
 _MEDIUM = struct.Struct("!BBH")
@@ -295,6 +297,9 @@ class Gateway:
             websocket_handshake_timeout=5,
             read_buffer_init_size=_READ_BUFFER_INIT_SIZE,
             use_aiofastnet=False,
+            # asyncio's default of 100 overflows in a reconnect storm: each overflowed client
+            # waits ~1 s to retry (docs/benchmarks.md, Findings). The kernel caps it at somaxconn.
+            backlog=_LISTEN_BACKLOG,
             logger_name="openrtm.picows",
         )
 
