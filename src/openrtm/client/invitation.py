@@ -16,7 +16,7 @@ import asyncio
 import logging
 import secrets
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypeVar, overload
 
 from openrtm.client.events import EventEmitter
 from openrtm.client.invitation_states import (
@@ -73,12 +73,69 @@ class _Unanswered(IntEnum):
     TIMEOUT = 0
 
 
-def _read_only(name: str) -> NoReturn:
-    # Spec §4.14: writing a read-only field is INVALID_ARGUMENT.
-    raise error_for(_INVALID, f"{name} is read-only")
+class _ReadOnly:
+    """A field apps read and may not write: it is kept as ``_<name>`` on the object.
+
+    Spec §4.14: writing a read-only field is INVALID_ARGUMENT.
+    """
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name, self._attr = name, "_" + name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _ReadOnly: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> str: ...
+    def __get__(self, obj: object, owner: type | None = None) -> str | _ReadOnly:
+        if obj is None:
+            return self  # looked up on the class (help(), documentation tools)
+        value: str = getattr(obj, self._attr)
+        return value
+
+    def __set__(self, obj: object, value: object) -> NoReturn:
+        raise error_for(_INVALID, f"{self._name} is read-only")
 
 
-class LocalInvitation(EventEmitter):
+_S = TypeVar("_S", LocalInvitationState, RemoteInvitationState)
+
+
+class _Lifecycle(EventEmitter, Generic[_S]):
+    """What both invitations share: a state moved along a table, an event per state reached,
+    and API calls refused by state (spec §1.5, §4.14; the tables are in invitation_states)."""
+
+    _TRANSITIONS: ClassVar[frozenset[tuple[Any, Any]]]
+    _EVENTS: ClassVar[dict[Any, str | None]]
+    _CALL_ERRORS: ClassVar[dict[tuple[str, Any], InvitationApiCallError]]
+    _state: _S
+
+    @property
+    def state(self) -> str:
+        """The state's value (``LocalInvitationState`` or ``RemoteInvitationState``)."""
+        return self._state.value
+
+    @state.setter
+    def state(self, _: object) -> NoReturn:
+        raise error_for(_INVALID, "state is read-only")
+
+    def _check(self, call: str) -> None:
+        code = self._CALL_ERRORS.get((call, self._state))
+        if code is not None:
+            raise error_for(code, f"cannot {call} an invitation in state {self._state.value}")
+
+    def _reach(self, state: _S, *args: Any) -> bool:
+        if (self._state, state) not in self._TRANSITIONS:
+            return False
+        self._state = state
+        event = self._EVENTS[state]
+        if event is not None:
+            self.emit(event, *args)
+        return True
+
+
+class LocalInvitation(_Lifecycle[LocalInvitationState]):
     """An invitation this client sends (spec §1.5); create it with
     :meth:`RtmClient.create_local_invitation`.
 
@@ -86,6 +143,12 @@ class LocalInvitation(EventEmitter):
     ``LocalInvitationRefused(response)``, ``LocalInvitationCanceled()``,
     ``LocalInvitationFailure(reason)``.
     """
+
+    _TRANSITIONS = LOCAL_TRANSITIONS
+    _EVENTS: ClassVar[dict[Any, str | None]] = LOCAL_EVENTS
+    _CALL_ERRORS: ClassVar[dict[tuple[str, Any], InvitationApiCallError]] = LOCAL_CALL_ERRORS
+    callee_id = _ReadOnly("The invited user.")
+    response = _ReadOnly("The callee's response, once it accepted or refused.")
 
     def __init__(self, calls: InvitationCalls, callee_id: str) -> None:
         super().__init__()
@@ -101,33 +164,6 @@ class LocalInvitation(EventEmitter):
 
     def __repr__(self) -> str:
         return f"<LocalInvitation to {self._callee_id!r} {self._state.value}>"
-
-    @property
-    def callee_id(self) -> str:
-        """The invited user."""
-        return self._callee_id
-
-    @callee_id.setter
-    def callee_id(self, _: object) -> None:
-        _read_only("callee_id")
-
-    @property
-    def response(self) -> str:
-        """The callee's response, once it accepted or refused."""
-        return self._response
-
-    @response.setter
-    def response(self, _: object) -> None:
-        _read_only("response")
-
-    @property
-    def state(self) -> str:
-        """A ``LocalInvitationState`` value: ``"IDLE"``, ``"SENT_TO_REMOTE"``, ..."""
-        return self._state.value
-
-    @state.setter
-    def state(self, _: object) -> None:
-        _read_only("state")
 
     def send(self) -> None:
         """Send the invitation to the callee.
@@ -153,29 +189,27 @@ class LocalInvitation(EventEmitter):
         self._check("cancel")
         self._calls.cancel(self)
 
-    def _check(self, call: str) -> None:
-        code = LOCAL_CALL_ERRORS.get((call, self._state))
-        if code is not None:
-            raise error_for(code, f"cannot {call} an invitation in state {self._state.value}")
-
     def _reach(self, state: LocalInvitationState, *args: Any) -> bool:
-        if (self._state, state) not in LOCAL_TRANSITIONS:
-            return False
-        self._state = state
-        if state in (_Local.ACCEPTED_BY_REMOTE, _Local.REFUSED_BY_REMOTE):
+        if state in (_Local.ACCEPTED_BY_REMOTE, _Local.REFUSED_BY_REMOTE) and (
+            (self._state, state) in self._TRANSITIONS
+        ):
             self._response = args[0]  # the callee's response, set before the event says so
-        event = LOCAL_EVENTS[state]
-        if event is not None:
-            self.emit(event, *args)
-        return True
+        return super()._reach(state, *args)
 
 
-class RemoteInvitation(EventEmitter):
+class RemoteInvitation(_Lifecycle[RemoteInvitationState]):
     """An invitation this client received (``RemoteInvitationReceived``, spec §1.5).
 
     Events: ``RemoteInvitationAccepted()``, ``RemoteInvitationRefused()``,
     ``RemoteInvitationCanceled(content)``, ``RemoteInvitationFailure(reason)``.
     """
+
+    _TRANSITIONS = REMOTE_TRANSITIONS
+    _EVENTS: ClassVar[dict[Any, str | None]] = REMOTE_EVENTS
+    _CALL_ERRORS: ClassVar[dict[tuple[str, Any], InvitationApiCallError]] = REMOTE_CALL_ERRORS
+    caller_id = _ReadOnly("The user who sent the invitation.")
+    content = _ReadOnly("What the caller said.")
+    channel_id = _ReadOnly("The caller's channel id, if it set one (legacy Signaling interop).")
 
     def __init__(self, calls: InvitationCalls, push: CallInvitePush) -> None:
         super().__init__()
@@ -190,42 +224,6 @@ class RemoteInvitation(EventEmitter):
 
     def __repr__(self) -> str:
         return f"<RemoteInvitation from {self._caller_id!r} {self._state.value}>"
-
-    @property
-    def caller_id(self) -> str:
-        """The user who sent the invitation."""
-        return self._caller_id
-
-    @caller_id.setter
-    def caller_id(self, _: object) -> None:
-        _read_only("caller_id")
-
-    @property
-    def content(self) -> str:
-        """What the caller said."""
-        return self._content
-
-    @content.setter
-    def content(self, _: object) -> None:
-        _read_only("content")
-
-    @property
-    def channel_id(self) -> str:
-        """The caller's channel id, if it set one (legacy Signaling interop)."""
-        return self._channel_id
-
-    @channel_id.setter
-    def channel_id(self, _: object) -> None:
-        _read_only("channel_id")
-
-    @property
-    def state(self) -> str:
-        """A ``RemoteInvitationState`` value: ``"INVITATION_RECEIVED"``, ..."""
-        return self._state.value
-
-    @state.setter
-    def state(self, _: object) -> None:
-        _read_only("state")
 
     def accept(self) -> None:
         """Accept; ``RemoteInvitationAccepted`` follows once the caller confirms it.
@@ -248,23 +246,12 @@ class RemoteInvitation(EventEmitter):
         self._calls.answer(self, accept=False)
 
     def _check(self, call: str) -> None:
-        code = REMOTE_CALL_ERRORS.get((call, self._state))
-        if code is not None:
-            raise error_for(code, f"cannot {call} an invitation in state {self._state.value}")
+        super()._check(call)
         if not isinstance(self.response, str):
             raise error_for(_INVALID, "response is a string")
         problem = invitation_error(self.response)
         if problem is not None:
             raise error_for(_INVALID, f"invalid response: {problem}")
-
-    def _reach(self, state: RemoteInvitationState, *args: Any) -> bool:
-        if (self._state, state) not in REMOTE_TRANSITIONS:
-            return False
-        self._state = state
-        event = REMOTE_EVENTS[state]
-        if event is not None:
-            self.emit(event, *args)
-        return True
 
 
 class InvitationCalls:
