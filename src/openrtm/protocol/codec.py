@@ -140,9 +140,14 @@ def decode_request(data: bytes | bytearray | memoryview) -> ClientMessage:
 # nesting deeper than the interpreter's recursion limit.
 _UNREADABLE = (UnicodeDecodeError, RecursionError)
 _UNREADABLE_DETAIL = "malformed frame: invalid UTF-8 or nested too deep"
+_INVALID_UTF8 = "Invalid UTF-8"
 
 
 def _frame_error(data: bytes | bytearray | memoryview, exc: msgspec.DecodeError) -> FrameError:
+    if str(exc).startswith(_INVALID_UTF8):
+        # msgspec 0.23 and later report invalid UTF-8 as a DecodeError, the older ones as a
+        # UnicodeDecodeError: one answer for both (docs/protocol.md: code 1, id null).
+        return FrameError(None, None, _UNREADABLE_DETAIL)
     try:
         envelope = _envelope_decoder.decode(data)
     except msgspec.DecodeError:
