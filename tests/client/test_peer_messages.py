@@ -184,6 +184,35 @@ async def test_a_receiver_that_never_acks_does_not_hang_the_sender(
     assert (push["t"], push["from"], push["msg"]["text"]) == ("peer_msg", "alice", "anyone?")
 
 
+async def test_each_unacked_message_times_out_on_its_own_deadline(
+    start_server: object, make_client: ClientFactory
+) -> None:
+    # One sweep serves every receipt deadline: a later message must not be answered at an
+    # earlier one's deadline, and acked messages in between are answered received.
+    timeout = unit(0.4)
+    server = await start_server(peer_ack_timeout=timeout)  # type: ignore[operator]
+    silent = RawClient()
+    await silent.connect(server.url)
+    await _raw_login(silent, "bob")
+    alice = await logged_in(make_client, server, "alice")
+    await logged_in(make_client, server, "carol")
+
+    async def timed(text: str, to: str) -> tuple[bool, float]:
+        started = time.monotonic()
+        result = await alice.send_message_to_peer(text, to)
+        return result.has_peer_received, time.monotonic() - started
+
+    first = asyncio.create_task(timed("one", "bob"))
+    await asyncio.sleep(timeout / 2)
+    second = asyncio.create_task(timed("two", "bob"))
+    assert (await timed("to carol", "carol"))[0] is True
+    for answer in (await first, await second):
+        assert answer[0] is False
+        assert timeout * 0.9 <= answer[1] < unit(5)
+    # The sweep stops when nothing is pending, and starts again for the next message.
+    assert (await timed("three", "bob"))[0] is False
+
+
 async def test_apps_never_cross(server: Server, make_client: ClientFactory) -> None:
     alice = await logged_in(make_client, server, "alice")
     bob_elsewhere = make_client(server, app_id=OTHER_APP_ID)

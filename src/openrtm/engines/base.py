@@ -36,7 +36,10 @@ __all__ = [
 ]
 
 
-class UserEvent(msgspec.Struct, tag_field="e", kw_only=True):
+# gc=False (here and on the other frame bases): a frame is a tree of strings, numbers, lists
+# and maps, never part of a cycle, so the cyclic collector need not track the thousands made
+# every second (design §6).
+class UserEvent(msgspec.Struct, tag_field="e", kw_only=True, gc=False):
     """Base of the events a broker routes to the connections of one user on any node.
 
     Events are msgspec Structs so that a cluster engine can serialize them as they are.
@@ -119,7 +122,7 @@ class CallEvent(UserEvent, tag="call"):
     reason: str = ""
 
 
-class ChannelEvent(msgspec.Struct, tag_field="e", kw_only=True):
+class ChannelEvent(msgspec.Struct, tag_field="e", kw_only=True, gc=False):
     """Base of the events a broker routes to every node with members of one channel."""
 
 

@@ -62,7 +62,10 @@ PROTOCOL_VERSION = 1
 SUPPORTED_PROTOCOL_VERSIONS = frozenset({1})
 
 
-class ClientMessage(msgspec.Struct, tag_field="op", kw_only=True, omit_defaults=True):
+# gc=False (here and on the other frame bases): a frame is a tree of strings, numbers, lists
+# and maps, never part of a cycle, so the cyclic collector need not track the thousands made
+# every second (design §6).
+class ClientMessage(msgspec.Struct, tag_field="op", kw_only=True, omit_defaults=True, gc=False):
     """Base of every client frame.
 
     Class attributes tell the server how to refuse a frame of this kind: ``errors`` is the
@@ -119,7 +122,7 @@ class RenewToken(Request, tag="renew_token"):
     not_logged_in_code = RenewTokenError.USER_NOT_LOGGED_IN
 
 
-class Message(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Message(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """A message body, peer or channel (spec §1.6).
 
     TEXT carries ``text``; RAW carries ``raw`` (base64 in JSON) and an optional
@@ -249,7 +252,7 @@ class GetMembersResult(msgspec.Struct, kw_only=True):
     members: list[str]
 
 
-class ServerFrame(msgspec.Struct, tag_field="t", kw_only=True, omit_defaults=True):
+class ServerFrame(msgspec.Struct, tag_field="t", kw_only=True, omit_defaults=True, gc=False):
     """Base of every frame the server sends."""
 
 

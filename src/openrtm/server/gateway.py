@@ -52,6 +52,7 @@ _READ_BUFFER_INIT_SIZE = 2048
 
 _LISTEN_BACKLOG = 4096
 
+_TEXT = WSMsgType.TEXT
 _TEXT_FIN = 0x81  # RFC 6455 §5.2: FIN + opcode 1 (text); a server's frames are not masked
 _SHORT = struct.Struct("!BB")
 _MEDIUM = struct.Struct("!BBH")
@@ -77,17 +78,9 @@ class Outbox:
         self._loop = loop
         self._dirty: list[_Connection] = []
         self._scheduled = False
-        # The framing of the payload written last: a fan-out writes one payload object to
-        # every member, and frames it once.
+        # The framing of the payload written last (see PicowsTransport.write).
         self.last_payload: bytes | None = None
         self.last_frame = b""
-
-    def frame(self, payload: bytes) -> bytes:
-        """The text frame of ``payload``, built once for consecutive writes of one object."""
-        if payload is not self.last_payload:
-            self.last_frame = text_frame(payload)
-            self.last_payload = payload
-        return self.last_frame
 
     def mark(self, connection: _Connection) -> None:
         """``connection`` has pending frames: flush it at the end of this iteration."""
@@ -118,12 +111,18 @@ class PicowsTransport:
         self._outbox = outbox
 
     def write(self, data: bytes) -> None:
-        frame = self._outbox.frame(data)
+        outbox = self._outbox
+        # A fan-out writes one payload object to member after member: framed once.
+        if data is outbox.last_payload:
+            frame = outbox.last_frame
+        else:
+            frame = outbox.last_frame = text_frame(data)
+            outbox.last_payload = data
         listener = self._listener
         pending = listener.pending
         if pending is None:
             listener.pending = [frame]
-            self._outbox.mark(listener)
+            outbox.mark(listener)
         else:
             pending.append(frame)
 
@@ -219,7 +218,7 @@ class _Connection(WSListener):
             return
         session.seen = True  # any frame is a sign of life, the keepalive sweep's only input
         msg_type = frame.msg_type
-        if msg_type == WSMsgType.TEXT:
+        if msg_type is _TEXT:
             if self._fragments is not None:
                 # RFC 6455 §5.4: a new message may not start inside a fragmented one.
                 session.close(CloseCode.PROTOCOL_ERROR, "new message inside a fragmented one")

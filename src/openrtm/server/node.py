@@ -73,8 +73,6 @@ class Node:
     ) -> None:
         self.config = config
         self.hub = Hub()
-        # Spec §5.4: the budget peer and channel messages share; built once, checked per message.
-        self.message_budget = ("messages", config.message_rate)
         self.auth = Authenticator(config.apps)
         self.broker: Broker = broker if broker is not None else MemoryBroker()
         self.presence: Presence = presence if presence is not None else MemoryPresence()
@@ -96,6 +94,14 @@ class Node:
             **self.presence_service.handlers(),
             **self.attributes.handlers(),
             **self.invitations.handlers(),
+        }
+        # What an engine event addressed to a local user does, by event type.
+        self._user_event_handlers: dict[type[UserEvent], Handler] = {
+            PeerMessageEvent: self.peers.push,
+            PeerDelivered: self.peers.delivered,
+            InboxChanged: lambda session, _: self.spawn(self.peers.replay_inbox(session)),
+            CallEvent: self.invitations.on_event,
+            SessionClaimed: self._claimed,
         }
         missing = set(REQUEST_TYPES.values()) - set(self.handlers)
         if missing:
@@ -318,21 +324,20 @@ class Node:
     def on_user_event(self, app_id: str, uid: str, event: UserEvent) -> bool:
         """Deliver an engine event to the local session of (``app_id``, ``uid``), if any."""
         session = self.hub.user(app_id, uid)
-        if session is None or not session.alive:
+        if session is None:
             return False
-        if isinstance(event, PeerMessageEvent):
-            self.peers.push(session, event)
-        elif isinstance(event, InboxChanged):
-            self.spawn(self.peers.replay_inbox(session))
-        elif isinstance(event, PeerDelivered):
-            if session.session_id == event.session_id:
-                self.peers.delivered(session, event.request_id)
-        elif isinstance(event, CallEvent):
-            self.invitations.on_event(session, event)
-        elif isinstance(event, SessionClaimed) and session.session_id != event.session_id:
+        state = session.state  # Session.alive, spelt out: this runs for every message
+        if state is not SessionState.LOGGED_IN and state is not SessionState.DETACHED:
+            return False
+        handler = self._user_event_handlers.get(type(event))
+        if handler is not None:
+            handler(session, event)
+        return True
+
+    def _claimed(self, session: Session, event: SessionClaimed) -> None:
+        if session.session_id != event.session_id:
             # Spec §6.11: the older session is kicked (ABORTED, REMOTE_LOGIN).
             session.close(CloseCode.REMOTE_LOGIN, "logged in from another connection")
-        return True
 
     def on_presence(self, app_id: str, uid: str, state: str) -> None:
         """Tell this node's followers of ``uid`` its new state (ONLINE, UNREACHABLE, OFFLINE)."""

@@ -16,12 +16,10 @@ import msgspec
 
 from openrtm.protocol.codec import FrameError, decode_request, encode, error_reply
 from openrtm.protocol.codes import CloseCode, ProtocolError
-from openrtm.protocol.limits import CallWindows, RateLimit
-from openrtm.protocol.messages import Reply
+from openrtm.protocol.limits import CallWindow, CallWindows, RateLimit
+from openrtm.protocol.messages import PeerMessagePush, Reply
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from openrtm.server.node import Node
     from openrtm.server.timers import Timer
 
@@ -102,6 +100,8 @@ class Session:
         inbox_seq: the newest stored message pushed on this connection (none pushed twice).
         replay_again: another replay of stored messages was asked for during the current one.
         windows: call-frequency windows (spec §5.4) by operation, or (operation, target).
+        message_window: the window of the message budget (spec §5.4), apart from ``windows``
+            because every message checks it.
         seen: a frame arrived since the last keepalive sweep (set by the gateway).
         missed: keepalive sweeps in a row that found the connection silent.
         backlog: other pushes made while DETACHED (not peer or channel messages), replayed;
@@ -125,6 +125,7 @@ class Session:
         "last_delivery",
         "link_timer",
         "login_timer",
+        "message_window",
         "missed",
         "missed_messages",
         "node",
@@ -158,6 +159,7 @@ class Session:
         self.inbox_seq = 0
         self.replay_again = False
         self.windows = CallWindows()
+        self.message_window: CallWindow | None = None
         self.seen = True
         self.missed = 0
         self.backlog: deque[bytes] | None = None
@@ -197,7 +199,10 @@ class Session:
 
     def within_message_budget(self) -> bool:
         """Count a peer or channel message against the budget they share (spec §5.4)."""
-        return self.within(self.node.message_budget) < 0
+        window = self.message_window
+        if window is None:
+            window = self.message_window = CallWindow(self.node.config.message_rate)
+        return window.allow(self.node.timers.now())
 
     @property
     def logged_in(self) -> bool:
@@ -264,16 +269,16 @@ class Session:
         elif self.state is SessionState.DETACHED and self.missed_messages is not None:
             self.missed_messages.append(data)
 
-    def deliver(self, entry: object, frame_for: Callable[[int], msgspec.Struct]) -> None:
+    def deliver(self, entry: object, push: PeerMessagePush) -> None:
         """Push a peer message that the client must ack; ``entry`` is what its ack settles.
 
-        ``frame_for`` builds the push from the delivery number. While stored offline messages
+        The push gets this connection's next delivery number. While stored offline messages
         are being replayed, live ones are held so that the client sees them in order.
         """
-        self.last_delivery += 1
-        data = encode(frame_for(self.last_delivery))
+        self.last_delivery = push.d = self.last_delivery + 1
+        data = encode(push)
         # Kept with its frame until acked: a resumed session pushes it again (spec §3.3).
-        self.inflight[self.last_delivery] = (entry, data)
+        self.inflight[push.d] = (entry, data)
         if self.held is not None:
             self.held.append(data)
         elif self.state is SessionState.LOGGED_IN:
@@ -281,7 +286,7 @@ class Session:
 
     def reply(self, request_id: int, result: Any = None) -> None:
         """Answer request ``request_id`` with success and an optional result."""
-        self.send(Reply(id=request_id, result=result))
+        self.write(encode(Reply(id=request_id, result=result)))
 
     def refuse(self, request_id: int | None, code: IntEnum, message: str) -> None:
         """Answer request ``request_id`` with a per-operation error code (spec §4)."""

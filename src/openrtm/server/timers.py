@@ -91,16 +91,15 @@ class Timers:
 
     def __init__(self, loop: asyncio.AbstractEventLoop, resolution: float = 0.05) -> None:
         self._loop = loop
+        # The loop's clock, the one deadlines are measured on (the loop's own method: every
+        # message reads it).
+        self.now: Callable[[], float] = loop.time
         self._queue = TimerQueue(resolution)
         self._handle: asyncio.TimerHandle | None = None
         self._armed_for: float | None = None
 
     def __len__(self) -> int:
         return len(self._queue)
-
-    def now(self) -> float:
-        """The loop's clock, the one deadlines are measured on."""
-        return self._loop.time()
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
         """Run ``callback`` after ``delay`` seconds; returns a cancellable :class:`Timer`."""
