@@ -20,6 +20,7 @@ except ImportError:  # uvloop is not available on Windows
 from openrtm._version import VERSION
 from openrtm.protocol.tokens import TokenFormat, build_token
 from openrtm.server.config import ConfigError, ServerConfig, parse_app
+from openrtm.server.gateway import PICOWS_LOGGER
 from openrtm.server.runner import Server
 
 __all__ = ["main"]
@@ -87,7 +88,7 @@ def _serve(args: argparse.Namespace) -> int:
     # picows logs every connection and disconnection at INFO: at thousands of logins a second
     # that is most of a login's cost (docs/benchmarks.md). Shown with --log-level debug.
     picows_level = level if level <= logging.DEBUG else max(level, logging.WARNING)
-    logging.getLogger("openrtm.picows").setLevel(picows_level)
+    logging.getLogger(PICOWS_LOGGER).setLevel(picows_level)
     try:
         config = ServerConfig.from_toml(args.config) if args.config else ServerConfig()
         apps = tuple(parse_app(a) for a in args.app) or None

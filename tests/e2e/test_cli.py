@@ -75,6 +75,8 @@ async def test_serve_prints_its_url_and_stops_gracefully(
     assert code == 0
     assert b"openrtm stopped" in out
     assert b"development mode" in err
+    # Nothing logged per connection at the default level (picows would, at INFO).
+    assert b"picows" not in err, err
     # 1001 GOING_AWAY: the SDK keeps its login and retries (design §3).
     assert await events.wait_for("ConnectionStateChanged", "RECONNECTING", "INTERRUPTED")
     await client.logout()

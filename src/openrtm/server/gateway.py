@@ -39,9 +39,12 @@ from openrtm.server.config import ServerConfig
 from openrtm.server.node import Node
 from openrtm.server.session import Session
 
-__all__ = ["Gateway", "Outbox", "PicowsTransport", "text_frame"]
+__all__ = ["PICOWS_LOGGER", "Gateway", "Outbox", "PicowsTransport", "text_frame"]
 
 log = logging.getLogger("openrtm.gateway")
+
+# picows' own logger: it logs every connection and disconnection at INFO.
+PICOWS_LOGGER = "openrtm.picows"
 
 # Seconds a client has to answer our close frame before its socket is closed regardless.
 _CLOSE_WAIT = 2.0
@@ -299,7 +302,8 @@ class Gateway:
             # asyncio's default of 100 overflows in a reconnect storm: each overflowed client
             # waits ~1 s to retry (docs/benchmarks.md, Findings). The kernel caps it at somaxconn.
             backlog=_LISTEN_BACKLOG,
-            logger_name="openrtm.picows",
+            # A Logger, not a name: picows 2.3.1 files a name under "picows.".
+            logger_name=logging.getLogger(PICOWS_LOGGER),
         )
 
     def stop_accepting(self) -> None:
