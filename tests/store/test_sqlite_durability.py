@@ -25,6 +25,7 @@ from openrtm.store import (
     StoreError,
     UserEventRecord,
 )
+from tests.conftest import until
 from tests.store.conftest import timeout
 
 CHILD = textwrap.dedent(
@@ -160,6 +161,25 @@ async def test_group_commit_batches_many_operations_per_transaction(tmp_path: Pa
             assert 1 <= batches <= n // 20, batches
             taken = sum([len(await store.take_user_events(f"app{a}")) for a in range(4)])
             assert taken == n
+    finally:
+        await store.close()
+
+
+async def test_event_records_of_many_loop_iterations_share_a_commit(tmp_path: Path) -> None:
+    # A login storm records an event per login, each in its own loop iteration: they are
+    # handed to the writer together (one thread wake-up), and committed soon without a flush.
+    store = SqliteStore(tmp_path / "openrtm.sqlite3")
+    await store.open()
+    try:
+        async with asyncio.timeout(timeout(2)):
+            before = store.committed_batches
+            for i in range(4):
+                store.record_user_event("app", UserEventRecord(f"u{i}", "Login", i))
+                await asyncio.sleep(0.001)  # time enough for a writer woken per record
+            await until(lambda: store.committed_batches > before)
+            await asyncio.sleep(0.05)
+            assert store.committed_batches - before <= 2
+            assert len(await store.take_user_events("app")) == 4
     finally:
         await store.close()
 

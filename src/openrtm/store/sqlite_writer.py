@@ -1,8 +1,13 @@
 """The writer under the SQLite store: one thread owns the connection and commits in groups.
 
-Every operation, reads included, is a small callable ``fn(conn) -> result`` put on a
-:class:`queue.SimpleQueue`. The writer thread blocks for one item, drains whatever else is
-queued (at most :data:`_MAX_BATCH`), and runs the whole batch in ONE transaction: one WAL append
+Every operation, reads included, is a small callable ``fn(conn) -> result``. Operations are
+handed to the writer in lists on a :class:`queue.SimpleQueue`, not one by one: on one core,
+every wake-up of the writer is a switch of threads and of the GIL. An awaited operation goes at
+the end of the current event-loop iteration, with everything staged before it; fire-and-forget
+ones (event records) wait up to :data:`_LAZY_HAND_OFF_S` for company. The writer thread blocks
+for one list,
+drains whatever else is queued (up to :data:`_MAX_BATCH` operations), and runs the whole batch
+in ONE transaction: one WAL append
 (and, at ``synchronous=FULL``, one fsync) for many operations. Each operation runs inside its own
 SAVEPOINT, so one that fails fails only its own future. After COMMIT the thread resolves every
 future of the batch with a single :meth:`~asyncio.AbstractEventLoop.call_soon_threadsafe`.
@@ -39,6 +44,10 @@ _Outcome = tuple["asyncio.Future[Any]", BaseException | None, Any]
 
 _MAX_BATCH: Final = 512
 """Bounds one transaction: enough to amortize the commit, small enough to keep latency low."""
+
+_LAZY_HAND_OFF_S: Final = 0.01
+"""How long a fire-and-forget operation may wait to be handed to the writer with others: a
+login storm then costs a writer wake-up per 10 ms, not per login (docs/benchmarks.md)."""
 
 _BUSY_TIMEOUT_S: Final = 5.0
 """Only an outside reader (the sqlite3 shell, a backup) can hold a lock; wait for it a while."""
@@ -140,7 +149,11 @@ class SqliteWriter:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self._path = os.fspath(path)
-        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[_Item]] = queue.SimpleQueue()
+        # Items not yet handed to the writer, and when they will be (loop thread only).
+        self._staged: list[_Item] = []
+        self._soon = False
+        self._later: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready: asyncio.Future[int] | None = None
@@ -190,7 +203,7 @@ class SqliteWriter:
         """Queue ``fn`` to run in the writer's next transaction; failures are only logged."""
         if not self._open:
             raise StoreError("the store is not open")
-        self._queue.put((fn, None))
+        self._stage((fn, None), urgent=False)
 
     def _submit(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
         """Queue ``fn``; the future resolves with its result once its transaction commits.
@@ -202,8 +215,29 @@ class SqliteWriter:
         if not self._open or self._loop is None:
             raise StoreError("the store is not open")
         future: asyncio.Future[T] = self._loop.create_future()
-        self._queue.put((fn, future))
+        self._stage((fn, future), urgent=True)
         return future
+
+    def _stage(self, item: _Item, *, urgent: bool) -> None:
+        """Stage ``item``; hand it over at the end of this loop iteration if ``urgent``."""
+        assert self._loop is not None
+        self._staged.append(item)
+        if urgent:
+            if not self._soon:
+                self._soon = True
+                self._loop.call_soon(self._hand_off)
+        elif self._later is None:
+            self._later = self._loop.call_later(_LAZY_HAND_OFF_S, self._hand_off)
+
+    def _hand_off(self) -> None:
+        """Give the writer everything staged, in order, as one list."""
+        self._soon = False
+        if self._later is not None:
+            self._later.cancel()
+            self._later = None
+        staged, self._staged = self._staged, []
+        if staged:
+            self._queue.put(staged)
 
     # -- the writer thread ------------------------------------------------------------------
 
@@ -216,7 +250,8 @@ class SqliteWriter:
         except StoreError:
             return
         stopped: asyncio.Future[None] = self._loop.create_future()
-        self._queue.put(stopped)
+        self._hand_off()  # intake is closed: what is staged goes before the sentinel
+        self._queue.put([stopped])
         await stopped
         thread.join()  # resolving `stopped` was its last act: this returns at once
         logger.info("store closed path=%s", self._path)
@@ -231,18 +266,22 @@ class SqliteWriter:
             return
         logger.info("store opened path=%s schema_version=%d", self._path, version)
         self._resolve([(ready, None, version)])
-        while True:
-            batch: list[_Item] = [self._queue.get()]
-            while len(batch) < _MAX_BATCH:
+        stopping = False
+        while not stopping:
+            items = self._queue.get()
+            while len(items) < _MAX_BATCH:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    items += self._queue.get_nowait()
                 except queue.Empty:
                     break
-            ops = [item for item in batch if isinstance(item, tuple)]
-            if ops:
-                self._run_batch(conn, ops)
-            if len(ops) < len(batch):  # close() stopped intake before queueing its sentinel
-                break
+            for start in range(0, len(items), _MAX_BATCH):
+                batch = items[start : start + _MAX_BATCH]
+                ops = [item for item in batch if isinstance(item, tuple)]
+                if ops:
+                    self._run_batch(conn, ops)
+                if len(ops) < len(batch):  # close() stopped intake before queueing its sentinel
+                    stopping = True
+                    break
         try:
             conn.close()
         except sqlite3.Error:
