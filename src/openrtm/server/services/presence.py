@@ -101,7 +101,7 @@ class PresenceService:
             session.refuse(request.id, PeerSubscriptionStatusError.TOO_OFTEN, "over 10 in 5 s")
         else:
             for uid in new:
-                session.following.add(uid)
+                session.following[uid] = None
                 self._node.hub.follow(session, uid)
             self._node.spawn(self._snapshot(session, request.id, new))
 
@@ -131,7 +131,7 @@ class PresenceService:
 
     def unfollow(self, session: Session, uid: str) -> None:
         """Stop ``session`` following ``uid`` (unsubscribe, logout)."""
-        session.following.discard(uid)
+        session.following.pop(uid, None)
         self._node.hub.unfollow(session, uid)
 
     def query_subscriptions(self, session: Session, request: QuerySubscriptions) -> None:
