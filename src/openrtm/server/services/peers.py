@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -70,12 +69,11 @@ class PeerService:
 
     def __init__(self, node: Node) -> None:
         self._node = node
+        # Messages awaiting their receipt, in the order they were sent. With one timeout for
+        # all, that is the order of their deadlines too: one timer sweeps the due ones from
+        # the front, rather than a timer per message, which cost a tenth of a round trip
+        # (docs/benchmarks.md, Findings); and what waits is only what is unsettled.
         self._pending: dict[tuple[str, int], _Pending] = {}
-        # Receipt deadlines in the order they were set, which is their order in time (one
-        # timeout for all): a sweep takes the due ones from the front. One timer for all of
-        # them rather than one per message, which cost a tenth of a round trip (docs/
-        # benchmarks.md, Findings).
-        self._deadlines: deque[tuple[float, tuple[str, int]]] = deque()
         self._sweep_timer: Timer | None = None
 
     def handlers(self) -> dict[type[ClientMessage], Callable[[Session, Any], None]]:
@@ -121,7 +119,6 @@ class PeerService:
             # A receiver that never acks must not hang the sender (issue #3).
             timers = self._node.timers
             pending.deadline = timers.now() + self._node.config.peer_ack_timeout
-            self._deadlines.append((pending.deadline, key))
             if self._sweep_timer is None:
                 self._sweep_timer = timers.call_later(
                     self._node.config.peer_ack_timeout, self._sweep_deadlines
@@ -135,16 +132,23 @@ class PeerService:
 
     def _sweep_deadlines(self) -> None:
         """Answer ``received: false`` for every message whose receipt is overdue."""
-        timers, deadlines = self._node.timers, self._deadlines
+        timers = self._node.timers
         now = timers.now()
-        while deadlines and deadlines[0][0] <= now:
-            key = deadlines.popleft()[1]
-            pending = self._pending.get(key)
-            # Settled already, or a later message that reused the request id: not due.
-            if pending is not None and pending.deadline <= now:
-                self._settle(key, _NOT_RECEIVED)
+        due: list[tuple[str, int]] = []
+        next_deadline = math.inf
+        for key, pending in self._pending.items():
+            if pending.deadline <= now:
+                due.append(key)
+            elif pending.deadline < math.inf:
+                next_deadline = pending.deadline
+                break
+            # else: not routed yet (a remote broker); its routing arms the sweep if need be.
+        for key in due:
+            self._settle(key, _NOT_RECEIVED)
         self._sweep_timer = (
-            timers.call_later(deadlines[0][0] - now, self._sweep_deadlines) if deadlines else None
+            timers.call_later(next_deadline - now, self._sweep_deadlines)
+            if next_deadline < math.inf
+            else None
         )
 
     async def _store_offline(self, pending: _Pending, ts: int) -> None:
