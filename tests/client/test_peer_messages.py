@@ -18,7 +18,7 @@ import pytest
 
 import openrtm
 from openrtm.server import Server
-from tests.conftest import APP_ID, OTHER_APP_ID, ClientFactory, Recorder, unit
+from tests.conftest import APP_ID, OTHER_APP_ID, ClientFactory, Recorder, unit, until
 from tests.server.test_gateway_frames import RawClient
 
 PEER = "MessageFromPeer"
@@ -211,6 +211,37 @@ async def test_each_unacked_message_times_out_on_its_own_deadline(
         assert timeout * 0.9 <= answer[1] < unit(5)
     # The sweep stops when nothing is pending, and starts again for the next message.
     assert (await timed("three", "bob"))[0] is False
+
+
+async def test_an_offline_message_pushed_to_a_link_that_died_reaches_the_inbox(
+    start_server: object, make_client: ClientFactory
+) -> None:
+    # bob's link dies right after the push, before his ack, and he does not come back within
+    # the grace: the message was never received, and alice asked for it to be kept.
+    server = await start_server(  # type: ignore[operator]
+        session_grace=unit(0.3), unreachable_after=unit(0.1), peer_ack_timeout=unit(0.2)
+    )
+    silent = RawClient()
+    await silent.connect(server.url)
+    await _raw_login(silent, "bob")
+    alice = await logged_in(make_client, server, "alice")
+    result = await alice.send_message_to_peer("keep me", "bob", OFFLINE)
+    assert result.has_peer_received is False
+    push = await silent.recv(unit(5))
+    assert (push["t"], push["msg"]["text"]) == ("peer_msg", "keep me")
+    plain = await alice.send_message_to_peer("not kept", "bob")
+    assert plain.has_peer_received is False
+    await silent.recv(unit(5))
+    await silent.close()  # a lost link: no logout
+    await until(lambda: server.node.hub.user(APP_ID, "bob") is None)
+    bob = make_client(server)
+    inbox = Recorder(bob, PEER)
+    await bob.login("bob")
+    message, peer, props = await inbox.wait_for(PEER)
+    assert (message.text, peer, props.is_offline_message) == ("keep me", "alice", True)
+    assert (await alice.send_message_to_peer("marker", "bob")).has_peer_received
+    assert (await inbox.wait_for(PEER))[0].text == "marker"
+    assert [args[0].text for _, args in inbox.events] == ["keep me", "marker"]
 
 
 async def test_apps_never_cross(server: Server, make_client: ClientFactory) -> None:

@@ -58,7 +58,9 @@ class SessionClaimed(UserEvent, tag="claimed"):
 class PeerMessageEvent(UserEvent, tag="peer_msg"):
     """A peer message on its way to its receiver (spec §6.1).
 
-    ``sender_session`` and ``request_id`` say where the receipt goes back to.
+    ``sender_session`` and ``request_id`` say where the receipt goes back to; ``offline``:
+    the sender asked for offline messaging (spec §6.2), so a receiver whose session ends before
+    it acknowledges the message gets it from the inbox instead.
     """
 
     sender: str
@@ -67,6 +69,7 @@ class PeerMessageEvent(UserEvent, tag="peer_msg"):
     mid: str
     msg: Message
     ts: int
+    offline: bool = False
 
 
 class PeerDelivered(UserEvent, tag="delivered"):

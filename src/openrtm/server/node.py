@@ -267,6 +267,7 @@ class Node:
         session.login_timer = session.token_timer = session.link_timer = None
         if was_logged_in:
             self.invitations.session_ended(session)
+            self.peers.session_ended(session)
             for channel in list(session.channels):
                 self.channels.remove(session, channel)
             for uid in list(session.following):

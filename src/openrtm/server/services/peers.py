@@ -11,6 +11,7 @@ the replay gets it again (it de-duplicates by ``mid``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from functools import partial
@@ -106,6 +107,7 @@ class PeerService:
             mid=request.mid,
             msg=request.msg,
             ts=ts,
+            offline=request.offline,
         )
         self._node.broker.publish_user(
             session.app_id, request.to, event, partial(self._routed, pending)
@@ -194,6 +196,33 @@ class PeerService:
             self._node.broker.publish_user(session.app_id, entry.sender, receipt)
         elif isinstance(entry, int):
             self._node.store.inbox_ack(session.app_id, session.uid, entry)
+
+    def session_ended(self, session: Session) -> None:
+        """Store what ``session`` was pushed but never acknowledged, if offline-enabled.
+
+        A message pushed to a session whose link then died, and that never came back within
+        its grace, was not received: with offline messaging it goes to the inbox like a
+        message for an offline user (spec §6.2), so nothing the sender asked to keep is lost.
+        (Its sender heard ``received: false`` at the receipt timeout already.)
+        """
+        unacked = [
+            entry
+            for entry, _ in session.inflight.values()
+            if isinstance(entry, PeerMessageEvent) and entry.offline
+        ]
+        if unacked:
+            self._node.spawn(self._store_unacked(session.app_id, session.uid, unacked))
+
+    async def _store_unacked(self, app_id: str, uid: str, events: list[PeerMessageEvent]) -> None:
+        store = self._node.store
+        results = await asyncio.gather(
+            *(store.inbox_put(app_id, uid, e.sender, e.mid, encode(e.msg), e.ts) for e in events),
+            return_exceptions=True,
+        )
+        if any(isinstance(r, BaseException) for r in results):
+            log.error("could not store %d unacknowledged offline messages", len(events))
+        # The user may be logged in again already, its inbox read: let its node replay.
+        self._node.broker.publish_user(app_id, uid, InboxChanged())
 
     async def replay_inbox(self, session: Session) -> None:
         """Push the messages stored while ``session``'s user was offline, oldest first.
