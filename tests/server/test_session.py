@@ -152,3 +152,24 @@ async def test_a_message_stored_while_its_receiver_logs_in_reaches_it_at_once(
 
 def login_frame(uid: str) -> dict[str, Any]:
     return {"op": "login", "id": 1, "v": 1, "app_id": APP_ID, "uid": uid}
+
+
+@pytest.mark.parametrize("limit", ["max_sessions", "max_sessions_per_app"])
+async def test_logins_in_progress_count_against_the_session_limits(
+    tmp_path: Path, limit: str
+) -> None:
+    # Five logins handled in one loop iteration, before any of them is registered: the
+    # limit of two must hold all the same.
+    node = Node(ServerConfig(data_dir=tmp_path, login_timeout=60, **{limit: 2}))
+    await node.start()
+    try:
+        sessions = [connect(node) for _ in range(5)]
+        for i, (session, _) in enumerate(sessions):
+            login = {"op": "login", "id": 1, "v": 1, "app_id": APP_ID, "uid": f"u{i}"}
+            session.on_frame(json.dumps(login).encode())
+        await _drain(node)
+        answers = [transport.frames[0]["t"] for _, transport in sessions]
+        assert sorted(answers) == ["error", "error", "error", "reply", "reply"], answers
+        assert len(node.hub) == 2
+    finally:
+        await node.stop()

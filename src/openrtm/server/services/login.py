@@ -52,6 +52,10 @@ class LoginService:
 
     def __init__(self, node: Node) -> None:
         self._node = node
+        # Logins accepted but not yet registered in the hub (they wait for presence), in all
+        # and by App: the session limits count them, or a burst of logins would all pass.
+        self._in_progress = 0
+        self._in_progress_by_app: dict[str, int] = {}
 
     def handlers(self) -> dict[type[ClientMessage], Callable[[Session, Any], None]]:
         """The request types this service answers."""
@@ -100,6 +104,9 @@ class LoginService:
         session.uid = request.uid
         session.session_id = secrets.token_hex(8)
         session.token_deadline = grant.token_deadline
+        self._in_progress += 1
+        by_app = self._in_progress_by_app
+        by_app[request.app_id] = by_app.get(request.app_id, 0) + 1
         self._node.spawn(self._complete(session, request.id))
 
     def _resume(
@@ -140,15 +147,31 @@ class LoginService:
         config, hub = self._node.config, self._node.hub
         if hub.user(app_id, uid) is not None:
             return None
-        if config.max_sessions is not None and len(hub) >= config.max_sessions:
+        if config.max_sessions is not None and len(hub) + self._in_progress >= config.max_sessions:
             return "server full: try again later"
         if config.max_sessions_per_app is not None and (
-            hub.users_of(app_id) >= config.max_sessions_per_app
+            hub.users_of(app_id) + self._in_progress_by_app.get(app_id, 0)
+            >= config.max_sessions_per_app
         ):
             return "this App has reached its session limit: try again later"
         return None
 
     async def _complete(self, session: Session, request_id: int) -> None:
+        try:
+            registered = await self._register(session, request_id)
+        finally:
+            # In the same step as the hub registration (no await in between): never counted
+            # twice, nor left out.
+            self._in_progress -= 1
+            by_app, app_id = self._in_progress_by_app, session.app_id
+            by_app[app_id] -= 1
+            if not by_app[app_id]:
+                del by_app[app_id]
+        if registered:
+            await self._node.peers.replay_inbox(session)
+
+    async def _register(self, session: Session, request_id: int) -> bool:
+        """Announce the session, register it and answer the login; False if it failed."""
         node = self._node
         app_id, uid, session_id = session.app_id, session.uid, session.session_id
         try:
@@ -157,11 +180,11 @@ class LoginService:
             log.exception("presence unavailable during login")
             if session.fire(SessionEvent.LOGIN_FAILED):
                 session.refuse(request_id, LoginError.UNKNOWN, "server unavailable")
-            return
+            return False
         if session.state is not SessionState.LOGGING_IN:
             # The link went away while we waited: undo the announcement.
             await node.presence.remove_session(app_id, uid, session_id)
-            return
+            return False
         node.broker.publish_user(app_id, uid, SessionClaimed(session_id=session_id))
         displaced = node.hub.add_user(session)
         if displaced is not None:
@@ -185,7 +208,7 @@ class LoginService:
             ),
         )
         log.debug("login: app=%s session=%s", app_id, session_id)
-        await node.peers.replay_inbox(session)
+        return True
 
     def logout(self, session: Session, request: Logout) -> None:
         """Log out: reply, then end the session and close the connection normally."""
