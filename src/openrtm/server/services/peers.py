@@ -192,6 +192,12 @@ class PeerService:
             return
         entry = session.inflight.pop(frame.d, (None, b""))[0]
         if isinstance(entry, PeerMessageEvent):
+            key = (entry.sender_session, entry.request_id)
+            if key in self._pending:
+                # Sent from this node: settle it here, rather than route a receipt to the
+                # sender's user and back (a tenth of a round trip's Python).
+                self._settle(key, _RECEIVED)
+                return
             receipt = PeerDelivered(session_id=entry.sender_session, request_id=entry.request_id)
             self._node.broker.publish_user(session.app_id, entry.sender, receipt)
         elif isinstance(entry, int):
