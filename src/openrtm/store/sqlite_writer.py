@@ -4,11 +4,10 @@ Every operation, reads included, is a small callable ``fn(conn) -> result``. Ope
 handed to the writer in lists on a :class:`queue.SimpleQueue`, not one by one: on one core,
 every wake-up of the writer is a switch of threads and of the GIL. An awaited operation goes at
 the end of the current event-loop iteration, with everything staged before it; fire-and-forget
-ones (event records) wait up to :data:`_LAZY_HAND_OFF_S` for company. The writer thread blocks
-for one list,
-drains whatever else is queued (up to :data:`_MAX_BATCH` operations), and runs the whole batch
-in ONE transaction: one WAL append
-(and, at ``synchronous=FULL``, one fsync) for many operations. Each operation runs inside its own
+ones (event records, inbox acks) wait up to :data:`_LAZY_HAND_OFF_S` for company. The writer
+thread blocks for one list, drains whatever else is queued (up to :data:`_MAX_BATCH`
+operations), and runs the whole batch in ONE transaction: one WAL append (and, at
+``synchronous=FULL``, one fsync) for many operations. Each operation runs inside its own
 SAVEPOINT, so one that fails fails only its own future. After COMMIT the thread resolves every
 future of the batch with a single :meth:`~asyncio.AbstractEventLoop.call_soon_threadsafe`.
 
