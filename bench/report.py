@@ -429,13 +429,17 @@ python -m bench            # full: 3 runs of every workload and system; rewrites
 python -m bench --quick    # smoke test: 1 short run of each, 2,000 conns; never writes docs/
 python -m bench --systems openrtm --workloads fanout1000 --runs 1  # one workload, one system
 python -m bench.report --docs   # re-render this file from bench/results/latest.json
+python -m bench.hotpath         # the pure-Python cost of a p2p round trip, no sockets
 ```
 
 `--rev REV` measures openrtm as of a commit (exported with `git archive`, so uncommitted work in
 `src/` is left out; by default the working tree is measured, and the Conditions say so).
 `--duration`, `--warmup`, `--conns`, `--concurrency`, `--window`, `--retries` and `--note` (a
 remark for the History row) are in `python -m bench --help`. Raw results of every run are saved
-in `bench/results/` (ignored by git).
+in `bench/results/` (ignored by git). `bench.hotpath` drives two sessions of one node through
+`Session.on_frame` on a transport that drops what is written: decode, validation, the message
+budget, routing, the receipt and the encodes, without the gateway and the kernel; `--profile`
+adds cProfile's top functions. It is the quick check of a change to the hot path.
 
 ## Conditions
 
