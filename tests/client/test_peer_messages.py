@@ -18,6 +18,7 @@ import pytest
 
 import openrtm
 from openrtm.server import Server
+from openrtm.server.session import UNACKED_KEPT
 from tests.conftest import APP_ID, OTHER_APP_ID, ClientFactory, Recorder, unit, until
 from tests.server.test_gateway_frames import RawClient
 
@@ -242,6 +243,40 @@ async def test_an_offline_message_pushed_to_a_link_that_died_reaches_the_inbox(
     assert (await alice.send_message_to_peer("marker", "bob")).has_peer_received
     assert (await inbox.wait_for(PEER))[0].text == "marker"
     assert [args[0].text for _, args in inbox.events] == ["keep me", "marker"]
+
+
+async def test_a_client_that_never_acks_holds_a_bounded_number_of_pushes(
+    start_server: object, make_client: ClientFactory
+) -> None:
+    # bob reads but never acks: the server keeps only the newest UNACKED_KEPT pushes for him.
+    # The offline-enabled ones it lets go are stored, and reach bob at his next login.
+    server = await start_server(  # type: ignore[operator]
+        message_rate_calls=100_000, message_rate_window=1.0, peer_ack_timeout=unit(0.5)
+    )
+    bob, alice = RawClient(), RawClient()
+    await bob.connect(server.url)
+    await _raw_login(bob, "bob")
+    await alice.connect(server.url)
+    await _raw_login(alice, "alice")
+    total = UNACKED_KEPT + 10
+    for i in range(total):
+        msg = {"op": "peer_msg", "id": 10 + i, "to": "bob", "mid": f"m{i}", "msg": {"text": f"{i}"}}
+        if i < 3:
+            msg["offline"] = True
+        alice.send_json(msg)
+    for _ in range(total):
+        assert (await bob.recv(unit(5)))["t"] == "peer_msg"
+    session = server.node.hub.user(APP_ID, "bob")
+    assert session is not None
+    assert len(session.inflight) == UNACKED_KEPT
+    assert await bob.request({"op": "logout", "id": 2}) == {"t": "reply", "id": 2}
+    fresh = make_client(server)
+    inbox = Recorder(fresh, PEER)
+    await fresh.login("bob")
+    for i in range(3):
+        message, peer, props = await inbox.wait_for(PEER)
+        assert (message.text, peer, props.is_offline_message) == (f"{i}", "alice", True)
+    await alice.close()
 
 
 async def test_apps_never_cross(server: Server, make_client: ClientFactory) -> None:

@@ -29,6 +29,12 @@ __all__ = ["TRANSITIONS", "Session", "SessionEvent", "SessionState", "Transport"
 # events, attributes): enough for the 30 s grace; older ones are superseded anyway.
 _OTHER_PUSHES_KEPT = 256
 
+# Peer-message pushes kept until acknowledged, per session: the newest ones. An SDK acks each
+# at once, so only a session whose link is lost (or a client that never acks) gets near this;
+# past it the oldest is let go, so that no client can make the server keep every message
+# sent to it (design §6). docs/protocol.md §3.2.
+UNACKED_KEPT = 1024
+
 
 class Transport(Protocol):
     """The write-only seam between a Session and its connection."""
@@ -271,20 +277,27 @@ class Session:
         elif self.state is SessionState.DETACHED and self.missed_messages is not None:
             self.missed_messages.append(data)
 
-    def deliver(self, entry: object, push: PeerMessagePush) -> None:
+    def deliver(self, entry: object, push: PeerMessagePush) -> object | None:
         """Push a peer message that the client must ack; ``entry`` is what its ack settles.
 
         The push gets this connection's next delivery number. While stored offline messages
         are being replayed, live ones are held so that the client sees them in order.
+
+        Returns:
+            The entry of the push let go to keep :data:`UNACKED_KEPT`, if one was.
         """
         self.last_delivery = push.d = self.last_delivery + 1
         data = encode(push)
         # Kept with its frame until acked: a resumed session pushes it again (spec §3.3).
-        self.inflight[push.d] = (entry, data)
+        # Delivery numbers count up by one, so the window is (d - UNACKED_KEPT, d].
+        inflight = self.inflight
+        inflight[push.d] = (entry, data)
+        dropped = inflight.pop(push.d - UNACKED_KEPT, None)
         if self.held is not None:
             self.held.append(data)
         elif self.state is SessionState.LOGGED_IN:
             self.write(data)
+        return None if dropped is None else dropped[0]
 
     def reply(self, request_id: int, result: Any = None) -> None:
         """Answer request ``request_id`` with success and an optional result."""

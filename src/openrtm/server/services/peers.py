@@ -184,7 +184,11 @@ class PeerService:
     def push(self, session: Session, event: PeerMessageEvent) -> None:
         """Push a live message to its receiver; its ack goes back to the sender."""
         push = PeerMessagePush(sender=event.sender, mid=event.mid, msg=event.msg, ts=event.ts, d=0)
-        session.deliver(event, push)
+        dropped = session.deliver(event, push)
+        if isinstance(dropped, PeerMessageEvent) and dropped.offline:
+            # Let go unacknowledged (Session.UNACKED_KEPT): keep it as if it were never
+            # received, for the next login (not replayed on this connection, which had it).
+            self._node.spawn(self._store_unacked(session.app_id, session.uid, [dropped], False))
 
     def ack(self, session: Session, frame: Ack) -> None:
         """Settle delivery ``frame.d``: a receipt to the sender, or an inbox removal."""
@@ -217,9 +221,11 @@ class PeerService:
             if isinstance(entry, PeerMessageEvent) and entry.offline
         ]
         if unacked:
-            self._node.spawn(self._store_unacked(session.app_id, session.uid, unacked))
+            self._node.spawn(self._store_unacked(session.app_id, session.uid, unacked, True))
 
-    async def _store_unacked(self, app_id: str, uid: str, events: list[PeerMessageEvent]) -> None:
+    async def _store_unacked(
+        self, app_id: str, uid: str, events: list[PeerMessageEvent], replay: bool
+    ) -> None:
         store = self._node.store
         results = await asyncio.gather(
             *(store.inbox_put(app_id, uid, e.sender, e.mid, encode(e.msg), e.ts) for e in events),
@@ -227,8 +233,9 @@ class PeerService:
         )
         if any(isinstance(r, BaseException) for r in results):
             log.error("could not store %d unacknowledged offline messages", len(events))
-        # The user may be logged in again already, its inbox read: let its node replay.
-        self._node.broker.publish_user(app_id, uid, InboxChanged())
+        if replay:
+            # The user may be logged in again already, its inbox read: let its node replay.
+            self._node.broker.publish_user(app_id, uid, InboxChanged())
 
     async def replay_inbox(self, session: Session) -> None:
         """Push the messages stored while ``session``'s user was offline, oldest first.
