@@ -174,10 +174,13 @@ class PeerService:
         if session.session_id == receipt.session_id:
             self._settle((receipt.session_id, receipt.request_id), _RECEIVED)
 
-    def _settle(self, key: tuple[str, int], result: PeerMessageResult) -> None:
+    def _settle(self, key: tuple[str, int], result: PeerMessageResult) -> bool:
+        """Answer the sender of ``key`` with ``result``; False if it is not pending here."""
         pending = self._pending.pop(key, None)
-        if pending is not None:
-            pending.session.reply(pending.request.id, result)
+        if pending is None:
+            return False
+        pending.session.reply(pending.request.id, result)
+        return True
 
     # --- receiver side -------------------------------------------------------------------
 
@@ -196,11 +199,9 @@ class PeerService:
             return
         entry = session.inflight.pop(frame.d, (None, b""))[0]
         if isinstance(entry, PeerMessageEvent):
-            key = (entry.sender_session, entry.request_id)
-            if key in self._pending:
-                # Sent from this node: settle it here, rather than route a receipt to the
-                # sender's user and back (a tenth of a round trip's Python).
-                self._settle(key, _RECEIVED)
+            # Sent from this node: settle it here, rather than route a receipt to the
+            # sender's user and back (a tenth of a round trip's Python).
+            if self._settle((entry.sender_session, entry.request_id), _RECEIVED):
                 return
             receipt = PeerDelivered(session_id=entry.sender_session, request_id=entry.request_id)
             self._node.broker.publish_user(session.app_id, entry.sender, receipt)
