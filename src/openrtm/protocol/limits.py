@@ -136,6 +136,11 @@ def raw_message_size(raw: bytes, description: str) -> int:
     return len(raw) + text_size(description)
 
 
+# Read for every message: as globals, not off the class (on Python 3.11 that goes through
+# ``EnumType.__getattr__``, see server/session.py).
+_TEXT, _RAW = MessageType.TEXT, MessageType.RAW
+
+
 def message_error(msg: Message) -> str | None:
     """Return why ``msg`` may not be sent, or None when it may (spec §1.6, §5.2).
 
@@ -143,7 +148,7 @@ def message_error(msg: Message) -> str | None:
     plus the UTF-8 description are at most 32 KB, and no text. FILE and IMAGE are sent by the
     media API (not in this protocol version).
     """
-    if msg.type is MessageType.TEXT:
+    if msg.type is _TEXT:
         if msg.raw is not None or msg.description:
             return "a TEXT message carries text only"
         # A UTF-8 character is at most 4 bytes: most texts need no encoding to be measured.
@@ -151,7 +156,7 @@ def message_error(msg: Message) -> str | None:
         if len(text) > MAX_MESSAGE_BYTES // 4 and text_size(text) > MAX_MESSAGE_BYTES:
             return "text over 32 KB"
         return None
-    if msg.type is MessageType.RAW:
+    if msg.type is _RAW:
         if msg.raw is None or msg.text:
             return "a RAW message carries a raw payload and an optional description"
         if raw_message_size(msg.raw, msg.description) > MAX_MESSAGE_BYTES:
@@ -168,7 +173,7 @@ def peer_message_error(msg: Message) -> str | None:
     and an info (possibly empty) without ``_`` — what the Web SDK checks.
     """
     problem = message_error(msg)
-    if problem is None and msg.type is MessageType.TEXT and msg.text.startswith(END_CALL_PREFIX):
+    if problem is None and msg.type is _TEXT and msg.text.startswith(END_CALL_PREFIX):
         parts = msg.text.split("_")
         if len(parts) != 3 or parts[0] != END_CALL_PREFIX or not is_valid_channel_id(parts[1]):
             return "malformed end-call message: expected <prefix>_<channelId>_<info>"

@@ -37,7 +37,7 @@ from openrtm.server.services.invitations import InvitationService
 from openrtm.server.services.login import LoginService
 from openrtm.server.services.peers import PeerService
 from openrtm.server.services.presence import PresenceService
-from openrtm.server.session import Session, SessionEvent, SessionState, Transport
+from openrtm.server.session import DETACHED, LOGGED_IN, Session, SessionEvent, Transport
 from openrtm.server.timers import Timers, now_ms
 from openrtm.store.base import HistoryDestinationKind, HistoryRecord, Store, UserEventRecord
 from openrtm.store.sqlite import SqliteStore
@@ -63,6 +63,11 @@ class Node:
         store: the durable store; SQLite in ``config.data_dir`` by default.
     """
 
+    # The shared timer facility, set by start(). A plain attribute, not a property that
+    # checks for a start: it is read for every message, and a property is a Python call
+    # (about 800 instructions, docs/benchmarks.md, Findings).
+    timers: Timers
+
     def __init__(
         self,
         config: ServerConfig,
@@ -77,7 +82,6 @@ class Node:
         self.broker: Broker = broker if broker is not None else MemoryBroker()
         self.presence: Presence = presence if presence is not None else MemoryPresence()
         self.store: Store = store if store is not None else SqliteStore(config.store_path)
-        self._timers: Timers | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._detached: set[Session] = set()
         self._idle = asyncio.Event()
@@ -108,16 +112,9 @@ class Node:
             # Every operation of the protocol must have exactly one owner.
             raise RuntimeError(f"no handler for {sorted(t.__name__ for t in missing)}")
 
-    @property
-    def timers(self) -> Timers:
-        """The node's shared timer facility (available once started)."""
-        if self._timers is None:
-            raise RuntimeError("node not started")
-        return self._timers
-
     async def start(self) -> None:
         """Open the store, start the engine and the timers."""
-        self._timers = Timers(asyncio.get_running_loop(), self.config.timer_resolution)
+        self.timers = Timers(asyncio.get_running_loop(), self.config.timer_resolution)
         await self.store.open()
         await self.broker.start(self)
         self._purge_inbox()
@@ -168,8 +165,9 @@ class Node:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.broker.close()
         await self.store.close()
-        if self._timers is not None:
-            self._timers.close()
+        timers = getattr(self, "timers", None)  # None if never started
+        if timers is not None:
+            timers.close()
 
     # --- connections -----------------------------------------------------------------------
 
@@ -207,7 +205,7 @@ class Node:
         )
 
     def _unreachable(self, session: Session) -> None:
-        if session.state is not SessionState.DETACHED:
+        if session.state is not DETACHED:
             return
         if not session.unreachable:
             session.unreachable = True
@@ -216,7 +214,7 @@ class Node:
         session.link_timer = self.timers.call_later(rest, lambda: self._grace_over(session))
 
     def _grace_over(self, session: Session) -> None:
-        if session.state is SessionState.DETACHED:
+        if session.state is DETACHED:
             log.info("grace period over: %r", session)
             self.end_session(session)
 
@@ -224,7 +222,7 @@ class Node:
         """Give ``detached`` the connection of ``fresh``, which logged in to resume it."""
         transport = fresh.transport
         assert transport is not None
-        if detached.state is SessionState.LOGGED_IN:
+        if detached.state is LOGGED_IN:
             # The client knows its link is gone before the keepalive sweep does: the same
             # session (same credentials, same session id) takes its place. The old connection
             # is pointed at the throwaway session, so that its end changes nothing.
@@ -328,7 +326,7 @@ class Node:
         if session is None:
             return False
         state = session.state  # Session.alive, spelt out: this runs for every message
-        if state is not SessionState.LOGGED_IN and state is not SessionState.DETACHED:
+        if state is not LOGGED_IN and state is not DETACHED:
             return False
         handler = self._user_event_handlers.get(type(event))
         if handler is not None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
-from openrtm.protocol.codec import FrameError, decode_request, encode, error_reply
+from openrtm.protocol.codec import DECODE_ERRORS, decode_frame, encode, error_reply, frame_error
 from openrtm.protocol.codes import CloseCode, ProtocolError
 from openrtm.protocol.limits import CallWindow, CallWindows, RateLimit
 from openrtm.protocol.messages import PeerMessagePush, Reply
@@ -23,7 +23,16 @@ if TYPE_CHECKING:
     from openrtm.server.node import Node
     from openrtm.server.timers import Timer
 
-__all__ = ["TRANSITIONS", "Session", "SessionEvent", "SessionState", "Transport"]
+__all__ = [
+    "CLOSED",
+    "DETACHED",
+    "LOGGED_IN",
+    "TRANSITIONS",
+    "Session",
+    "SessionEvent",
+    "SessionState",
+    "Transport",
+]
 
 # Pushes other than messages kept for a detached session (counts, member and presence
 # events, attributes): enough for the 30 s grace; older ones are superseded anyway.
@@ -88,6 +97,14 @@ TRANSITIONS: dict[tuple[SessionState, SessionEvent], SessionState] = {
     (_S.DETACHED, _E.RESUME): _S.LOGGED_IN,
     (_S.DETACHED, _E.CLOSE): _S.CLOSED,
 }
+
+# The states that code run for every frame or delivery compares with, as module globals: on
+# Python 3.11 reading a member off its class (``SessionState.LOGGED_IN``) goes through
+# ``EnumType.__getattr__``, about 1,100 instructions against about 20 for a global
+# (docs/benchmarks.md, Findings).
+LOGGED_IN = SessionState.LOGGED_IN
+DETACHED = SessionState.DETACHED
+CLOSED = SessionState.CLOSED
 
 
 class Session:
@@ -215,22 +232,23 @@ class Session:
     @property
     def logged_in(self) -> bool:
         """Whether the session is logged in with a live connection."""
-        return self.state is SessionState.LOGGED_IN
+        return self.state is LOGGED_IN
 
     @property
     def alive(self) -> bool:
         """Whether the login session lives: logged in, or detached within its grace period."""
-        return self.state is SessionState.LOGGED_IN or self.state is SessionState.DETACHED
+        return self.state is LOGGED_IN or self.state is DETACHED
 
     # --- inbound -------------------------------------------------------------------------
 
     def on_frame(self, data: bytes | bytearray | memoryview) -> None:
         """Handle one text frame from the client."""
-        if self.state is SessionState.CLOSED:
+        if self.state is CLOSED:
             return
         try:
-            request = decode_request(data)
-        except FrameError as exc:
+            request = decode_frame(data)
+        except DECODE_ERRORS as error:
+            exc = frame_error(data, error)
             request_type = exc.request_type
             code: IntEnum = (
                 request_type.invalid_code if request_type else ProtocolError.INVALID_ARGUMENT
@@ -238,7 +256,7 @@ class Session:
             self.refuse(exc.request_id, code, exc.detail)
             return
         gate = request.not_logged_in_code
-        if gate is not None and self.state is not SessionState.LOGGED_IN:
+        if gate is not None and self.state is not LOGGED_IN:
             self.refuse(getattr(request, "id", None), gate, "not logged in")
             return
         self.node.handlers[type(request)](self, request)
@@ -264,17 +282,17 @@ class Session:
         the last 32 channel messages).
         """
         transport = self.transport
-        if transport is not None and self.state is not SessionState.CLOSED:
+        if transport is not None and self.state is not CLOSED:
             transport.write(data)
-        elif self.state is SessionState.DETACHED and self.backlog is not None:
+        elif self.state is DETACHED and self.backlog is not None:
             self.backlog.append(data)
 
     def write_channel_message(self, data: bytes) -> None:
         """Write a channel message; while DETACHED keep the last ones for the resume."""
         transport = self.transport
-        if transport is not None and self.state is not SessionState.CLOSED:
+        if transport is not None and self.state is not CLOSED:
             transport.write(data)
-        elif self.state is SessionState.DETACHED and self.missed_messages is not None:
+        elif self.state is DETACHED and self.missed_messages is not None:
             self.missed_messages.append(data)
 
     def deliver(self, entry: object, push: PeerMessagePush) -> object | None:
@@ -295,7 +313,7 @@ class Session:
         dropped = inflight.pop(push.d - UNACKED_KEPT, None)
         if self.held is not None:
             self.held.append(data)
-        elif self.state is SessionState.LOGGED_IN:
+        elif self.state is LOGGED_IN:
             self.write(data)
         return None if dropped is None else dropped[0]
 
@@ -309,7 +327,7 @@ class Session:
 
     def close(self, code: CloseCode, reason: str) -> None:
         """End the session and close the connection with ``code`` (logout, kick, shutdown)."""
-        if self.state is SessionState.CLOSED:
+        if self.state is CLOSED:
             return
         self.node.end_session(self)
         if self.transport is not None:

@@ -31,6 +31,7 @@ from openrtm.protocol.messages import (
     PeerMessageResult,
     SendPeerMessage,
 )
+from openrtm.server.session import LOGGED_IN
 from openrtm.server.timers import now_ms
 
 if TYPE_CHECKING:
@@ -50,19 +51,14 @@ _CACHED = PeerMessageResult(received=False, cached=True)
 _message_decoder = msgspec.json.Decoder(Message)
 
 
-class _Pending:
+class _Pending(msgspec.Struct, gc=False):
     """A sent peer message awaiting its receipt."""
 
-    __slots__ = ("deadline", "key", "request", "session", "ts")
-
-    def __init__(
-        self, key: tuple[str, int], session: Session, request: SendPeerMessage, ts: int
-    ) -> None:
-        self.key = key
-        self.session = session
-        self.request = request
-        self.ts = ts
-        self.deadline = math.inf  # the loop time its receipt is due by, once delivered
+    key: tuple[str, int]
+    session: Session
+    request: SendPeerMessage
+    ts: int
+    deadline: float = math.inf  # the loop time its receipt is due by, once delivered
 
 
 class PeerService:
@@ -195,7 +191,7 @@ class PeerService:
 
     def ack(self, session: Session, frame: Ack) -> None:
         """Settle delivery ``frame.d``: a receipt to the sender, or an inbox removal."""
-        if not session.logged_in:
+        if session.state is not LOGGED_IN:
             return
         entry = session.inflight.pop(frame.d, (None, b""))[0]
         if isinstance(entry, PeerMessageEvent):
