@@ -80,29 +80,27 @@ def text_frame(payload: bytes) -> bytes:
 class Outbox:
     """The connections with frames pending, flushed once per loop iteration."""
 
-    __slots__ = ("_dirty", "_loop", "_scheduled", "last_frame", "last_payload")
+    __slots__ = ("_loop", "dirty", "last_frame", "last_payload", "scheduled")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._dirty: list[_Connection] = []
-        self._scheduled = False
+        self.dirty: list[_Connection] = []  # the connections with frames pending
+        self.scheduled = False  # whether flush() is to run in this iteration
         # The framing of the payload written last (see PicowsTransport.write).
         self.last_payload: bytes | None = None
         self.last_frame = b""
 
-    def mark(self, connection: _Connection) -> None:
-        """``connection`` has pending frames: flush it at the end of this iteration."""
-        self._dirty.append(connection)
-        if not self._scheduled:
-            self._scheduled = True
-            # Runs after the I/O callbacks of this loop iteration: every frame read in this
-            # iteration has been handled by then.
-            self._loop.call_soon(self.flush)
+    def schedule(self) -> None:
+        """Flush at the end of this loop iteration."""
+        self.scheduled = True
+        # Runs after the I/O callbacks of this loop iteration: every frame read in this
+        # iteration has been handled by then.
+        self._loop.call_soon(self.flush)
 
     def flush(self) -> None:
         """Write every pending connection's frames, one write call per connection."""
-        self._scheduled = False
-        dirty, self._dirty = self._dirty, []
+        self.scheduled = False
+        dirty, self.dirty = self.dirty, []
         for connection in dirty:
             connection.flush()
         self.last_payload = None  # let the payload go
@@ -119,20 +117,25 @@ class PicowsTransport:
         self._outbox = outbox
 
     def write(self, data: bytes) -> None:
+        # Runs for every frame sent: text_frame()'s common case and the marking of the
+        # connection as dirty are written out here rather than called.
         outbox = self._outbox
-        # A fan-out writes one payload object to member after member: framed once.
         if data is outbox.last_payload:
+            # A fan-out writes one payload object to member after member: framed once.
             frame = outbox.last_frame
         else:
-            frame = outbox.last_frame = text_frame(data)
-            outbox.last_payload = data
+            size = len(data)
+            frame = _SHORT_HEADERS[size] + data if size < 126 else text_frame(data)
+            outbox.last_frame, outbox.last_payload = frame, data
         listener = self._listener
         pending = listener.pending
-        if pending is None:
-            listener.pending = [frame]
-            outbox.mark(listener)
-        else:
+        if pending is not None:
             pending.append(frame)
+            return
+        listener.pending = [frame]
+        outbox.dirty.append(listener)
+        if not outbox.scheduled:
+            outbox.schedule()
 
     def close(self, code: int, reason: str) -> None:
         self._listener.flush()  # the frames written before the close go before it
