@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -51,14 +50,21 @@ _CACHED = PeerMessageResult(received=False, cached=True)
 _message_decoder = msgspec.json.Decoder(Message)
 
 
-class _Pending(msgspec.Struct, gc=False):
+class _Pending(msgspec.Struct):
     """A sent peer message awaiting its receipt."""
 
+    service: PeerService
     key: tuple[str, int]
     session: Session
     request: SendPeerMessage
     ts: int
     deadline: float = math.inf  # the loop time its receipt is due by, once delivered
+
+    def routed(self, delivered: bool) -> None:
+        """The broker's answer: whether some node had a session to push the message to."""
+        # A bound method of the message rather than a partial of the service's: cheaper to
+        # make for every message.
+        self.service.routed(self, delivered)
 
 
 class PeerService:
@@ -95,7 +101,7 @@ class PeerService:
         if request.history:
             self._node.archive(session.app_id, session.uid, request.to, "user", request.msg, ts)
         key = (session.session_id, request.id)
-        pending = self._pending[key] = _Pending(key, session, request, ts)
+        pending = self._pending[key] = _Pending(self, key, session, request, ts)
         event = PeerMessageEvent(
             sender=session.uid,
             sender_session=session.session_id,
@@ -105,11 +111,10 @@ class PeerService:
             ts=ts,
             offline=request.offline,
         )
-        self._node.broker.publish_user(
-            session.app_id, request.to, event, partial(self._routed, pending)
-        )
+        self._node.broker.publish_user(session.app_id, request.to, event, pending.routed)
 
-    def _routed(self, pending: _Pending, delivered: bool) -> None:
+    def routed(self, pending: _Pending, delivered: bool) -> None:
+        """Arm the receipt deadline of a pushed message; answer one that nobody took."""
         key = pending.key
         if self._pending.get(key) is not pending:
             return  # the receipt came first
