@@ -430,6 +430,7 @@ python -m bench --quick    # smoke test: 1 short run of each, 2,000 conns; never
 python -m bench --systems openrtm --workloads fanout1000 --runs 1  # one workload, one system
 python -m bench.report --docs   # re-render this file from bench/results/latest.json
 python -m bench.hotpath         # the pure-Python cost of a p2p round trip, no sockets
+python -m bench.instructions    # instructions per p2p round trip of the live server (valgrind)
 ```
 
 `--rev REV` measures openrtm as of a commit (exported with `git archive`, so uncommitted work in
@@ -440,6 +441,11 @@ in `bench/results/` (ignored by git). `bench.hotpath` drives two sessions of one
 `Session.on_frame` on a transport that drops what is written: decode, validation, the message
 budget, routing, the receipt and the encodes, without the gateway and the kernel; `--profile`
 adds cProfile's top functions. It is the quick check of a change to the hot path.
+`bench.instructions` runs the real server under valgrind's callgrind with the load generator
+against it, for 5 and for 20 seconds, and divides the difference of the instruction counts by
+the difference of the operations: the user-space cost of one operation (`--workload`,
+`--systems openrtm,relay`, `--rev`), the same in every run on a machine whose speed drifts by
+±10 % from one server process to the next. The kernel's work is not in it.
 
 ## Conditions
 

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,19 +105,26 @@ def start_server(
     tokens: bool = False,
     src: Path | None = None,
     timeout: float = 20.0,
+    wrapper: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
 ) -> RunningServer:
     """Start ``system`` on a free port of 127.0.0.1 and wait until it accepts connections.
 
     ``src``: a directory holding the ``openrtm`` package to run instead of the installed one.
+    ``wrapper``: a command that runs the server (valgrind, say); ``env``: more variables.
     """
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / f"{system}.log"
-    cmd = [*taskset_prefix(cpu), *_command(system, port, workdir, tokens)]
+    cmd = [*taskset_prefix(cpu), *wrapper, *_command(system, port, workdir, tokens)]
     with open(log, "wb") as out:
-        # taskset execs the server, so proc.pid is the server's own PID.
+        # taskset execs the server (or its wrapper), so proc.pid is the server's own PID.
         proc = subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, cwd=workdir, env=python_env(src)
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+            env={**python_env(src), **(env or {})},
         )
     server = RunningServer(system, proc, port, log)
     deadline = time.monotonic() + timeout
