@@ -405,8 +405,9 @@ def _conditions_md(data: dict[str, Any]) -> str:
             "else is changed.",
             "- python-socketio: `AsyncServer(async_mode='aiohttp', transports=['websocket'])` "
             "on aiohttp with uvloop, default settings (`bench/servers/socketio_server.py`).",
-            "- Bare relay: picows + uvloop, routes each frame by its first word, writes frame "
-            "by frame with `transport.send` (`bench/servers/relay.py`).",
+            "- Bare relay: picows + uvloop with picows' default TCP transport (aiofastnet's, "
+            "where openrtm uses uvloop's own: see Findings), routes each frame by its first "
+            "word, writes frame by frame with `transport.send` (`bench/servers/relay.py`).",
             "- Server CPU = utime + stime from `/proc/PID/stat` over the measured window; "
             "load generator CPU = its own `os.times()`; both as % of one core. Server CPU µs "
             "per op = server CPU time / deliveries (fanout), round trips (p2p) or logins "
