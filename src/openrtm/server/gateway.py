@@ -168,6 +168,7 @@ class _Connection(WSListener):
         "_node",
         "_outbox",
         "_session",
+        "_tcp",
         "_ws",
         "pending",
     )
@@ -179,21 +180,25 @@ class _Connection(WSListener):
         self._outbox = outbox
         self._session: Session | None = None
         self._ws: WSTransport | None = None
+        # The TCP transport under picows', for flush(): a Cython property such as
+        # ws.underlying_transport is a generic attribute lookup (about 300 instructions).
+        self._tcp: asyncio.Transport | None = None
         self._fragments: bytearray | None = None
         self.pending: list[bytes] | None = None  # frames written in this loop iteration
 
     def on_ws_connected(self, transport: WSTransport) -> None:
         self._ws = transport
-        transport.underlying_transport.set_write_buffer_limits(high=self._max_buffer)
+        tcp = self._tcp = transport.underlying_transport
+        tcp.set_write_buffer_limits(high=self._max_buffer)
         self._session = self._node.connect(PicowsTransport(transport, self, self._outbox))
 
     def flush(self) -> None:
         """Write the pending frames in one call (the socket's own buffering takes the rest)."""
         pending, self.pending = self.pending, None
-        ws = self._ws
-        if pending is None or ws is None or ws.is_disconnected:
+        tcp = self._tcp
+        if pending is None or tcp is None or tcp.is_closing():
             return
-        ws.underlying_transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+        tcp.write(pending[0] if len(pending) == 1 else b"".join(pending))
 
     def attach(self, session: Session) -> None:
         """Send this connection's frames to ``session`` (it resumed a lost link's session)."""
