@@ -24,6 +24,10 @@ __all__ = ["Connection", "LinkLost"]
 
 log = logging.getLogger("openrtm.client")
 
+# Read for every frame, so as globals: on Python 3.11 reading a member off its enum class
+# (WSMsgType.TEXT) goes through EnumType.__getattr__, about 1,100 instructions.
+_TEXT, _CLOSE = WSMsgType.TEXT, WSMsgType.CLOSE
+
 
 class LinkLost(Exception):
     """The connection ended before the request was answered."""
@@ -43,9 +47,10 @@ class _Listener(WSListener):
         self._conn = conn
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
-        if frame.msg_type == WSMsgType.TEXT:
-            self._conn._on_text(frame.get_payload_as_memoryview())
-        elif frame.msg_type == WSMsgType.CLOSE:
+        msg_type = frame.msg_type  # converted to the Python enum on every read
+        if msg_type is _TEXT:
+            self._conn._on_text(frame.get_payload_as_bytes())
+        elif msg_type is _CLOSE:
             self._conn._close_code = frame.get_close_code().value
             self._conn._close_reason = frame.get_close_reason()
             transport.send_close(frame.get_close_code())
@@ -122,13 +127,13 @@ class Connection:
             future.set_exception(LinkLost(self._close_code))
             return future
         self._pending[request.id] = (future, operation)
-        self._ws.send(WSMsgType.TEXT, encode(request))
+        self._ws.send(_TEXT, encode(request))
         return future
 
     def send(self, frame: msgspec.Struct) -> None:
         """Send a frame that gets no answer (an ack)."""
         if self._ws is not None and not self.closed:
-            self._ws.send(WSMsgType.TEXT, encode(frame))
+            self._ws.send(_TEXT, encode(frame))
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection (no-op if already closed)."""
@@ -137,7 +142,7 @@ class Connection:
             self._ws.send_close(code, reason.encode())  # type: ignore[arg-type]
             self._ws.disconnect()
 
-    def _on_text(self, data: memoryview) -> None:
+    def _on_text(self, data: bytes) -> None:
         try:
             frame = decode_server_frame(data)
         except msgspec.DecodeError:
