@@ -445,8 +445,9 @@ adds cProfile's top functions. It is the quick check of a change to the hot path
 `bench.instructions` runs the real server under valgrind's callgrind with the load generator
 against it, for 5 and for 20 seconds, and divides the difference of the instruction counts by
 the difference of the operations: the user-space cost of one operation (`--workload`,
-`--systems openrtm,relay`, `--rev`), the same in every run on a machine whose speed drifts by
-±10 % from one server process to the next. The kernel's work is not in it.
+`--systems openrtm,relay`, `--rev`; `--keep DIR` keeps callgrind's profiles for
+`callgrind_annotate`), the same in every run on a machine whose speed drifts by ±10 % from one
+server process to the next. The kernel's work is not in it.
 
 ## Conditions
 
