@@ -26,16 +26,14 @@ loop; look at what it calls: attribute lookups, msgspec, picows, uvloop).
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from bench.run import LOADGEN_CPU, REPO, SERVER_CPU, WORKLOADS, export_src
-from bench.systems import python_env, start_server, taskset_prefix
+from bench.run import SERVER_CPU, WORKLOADS, export_src, run_loadgen
+from bench.systems import start_server
 
 _COLLECTED = re.compile(rb"Collected : (\d+)")
 # A fixed hash seed: string hashing, and so dict layouts and their probes, alike in every run.
@@ -56,23 +54,10 @@ def count(
         system, workdir, cpu=SERVER_CPU, src=src, timeout=180, wrapper=wrapper, env=_ENV
     )
     try:
-        kind, extra = WORKLOADS[workload]
-        cmd = [*taskset_prefix(LOADGEN_CPU), sys.executable, "-m", "bench.loadgen"]
-        cmd += ["--system", system, "--workload", kind, "--port", str(server.port)]
-        cmd += ["--server-pid", str(server.pid), "--duration", str(seconds), "--warmup", "0"]
-        done = subprocess.run(
-            [*cmd, *extra],
-            capture_output=True,
-            text=True,
-            timeout=300 + seconds,
-            cwd=REPO,
-            env=python_env(src),
-            check=False,
-        )
-        lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
-        result = json.loads(lines[-1][7:]) if lines else {"ok": False}
+        options = ["--duration", str(seconds), "--warmup", "0"]
+        result = run_loadgen(system, workload, server, options, 300 + seconds, src)
         if not result.get("ok"):
-            raise RuntimeError(f"load generator failed: {done.stderr[-2000:]}")
+            raise RuntimeError(f"load generator failed: {result}")
     finally:
         server.stop(timeout=120)  # callgrind writes its counts at exit
     found = _COLLECTED.search(server.log.read_bytes())

@@ -22,7 +22,7 @@ from typing import Any
 
 from bench import report
 from bench.common import busy_cpu_seconds
-from bench.systems import SYSTEMS, python_env, start_server, taskset_prefix
+from bench.systems import SYSTEMS, RunningServer, python_env, start_server, taskset_prefix
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -124,38 +124,57 @@ def wait_quiet() -> float:
     return time.monotonic() - start - 1.0
 
 
+def run_loadgen(
+    system: str,
+    workload: str,
+    server: RunningServer,
+    options: list[str],
+    timeout: float,
+    src: Path | None,
+) -> dict[str, Any]:
+    """Run one load-generator process against ``server``; its RESULT, or why there is none.
+
+    ``options``: the load generator's arguments beyond system, workload, port and PID.
+    """
+    kind, extra = WORKLOADS[workload]
+    cmd = [*taskset_prefix(LOADGEN_CPU), sys.executable, "-m", "bench.loadgen"]
+    cmd += ["--system", system, "--workload", kind, "--port", str(server.port)]
+    cmd += ["--server-pid", str(server.pid), *options, *extra]
+    try:
+        done = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=REPO,
+            env=python_env(src),
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "error": f"load generator timed out after {timeout:.0f} s"}
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
+    result: dict[str, Any] = (
+        json.loads(lines[-1][7:]) if lines else {"ok": False, "error": "no result"}
+    )
+    if not result.get("ok"):
+        result["stderr"] = done.stderr[-2000:]
+    return result
+
+
 def run_one(
     system: str, workload: str, args: argparse.Namespace, workdir: Path, src: Path | None
 ) -> dict[str, Any]:
     """Start the server, run one load-generator process against it, stop the server."""
-    kind, extra = WORKLOADS[workload]
-    tokens = kind == "conns" and system == "openrtm"  # logins with token verification
+    tokens = WORKLOADS[workload][0] == "conns" and system == "openrtm"  # token verification
     server = start_server(system, workdir, cpu=SERVER_CPU, tokens=tokens, src=src)
     try:
-        cmd = [*taskset_prefix(LOADGEN_CPU), sys.executable, "-m", "bench.loadgen"]
-        cmd += ["--system", system, "--workload", kind, "--port", str(server.port)]
-        cmd += ["--server-pid", str(server.pid), "--duration", str(args.duration)]
-        cmd += ["--warmup", str(args.warmup), "--conns", str(args.conns)]
-        cmd += ["--window", str(args.window), "--concurrency", str(args.concurrency), *extra]
+        options = ["--duration", str(args.duration), "--warmup", str(args.warmup)]
+        options += ["--conns", str(args.conns), "--window", str(args.window)]
+        options += ["--concurrency", str(args.concurrency)]
         if tokens:
-            cmd.append("--tokens")
+            options.append("--tokens")
         budget = 120 + args.warmup + args.duration + args.conns / 100
-        try:
-            done = subprocess.run(
-                cmd,
-                capture_output=True,
-                text=True,
-                timeout=budget,
-                cwd=REPO,
-                env=python_env(src),
-                check=False,
-            )
-            lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
-            result = json.loads(lines[-1][7:]) if lines else {"ok": False, "error": "no result"}
-            if not result.get("ok"):
-                result["stderr"] = done.stderr[-2000:]
-        except subprocess.TimeoutExpired:
-            result = {"ok": False, "error": f"load generator timed out after {budget:.0f} s"}
+        result = run_loadgen(system, workload, server, options, budget, src)
         if server.proc.poll() is not None:
             result.update(ok=False, error=f"server exited with {server.proc.returncode}")
         if not result.get("ok"):
