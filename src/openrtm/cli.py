@@ -44,6 +44,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="APPID[:CERTIFICATE]",
         help="accept this App; with a certificate, tokens are required (repeatable)",
     )
+    serve.add_argument(
+        "--http-port", type=int, help="HTTP port: REST API, media, metrics (default PORT+1)"
+    )
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the HTTP face's base URL as clients reach it, e.g. behind a reverse proxy",
+    )
     serve.add_argument("--config", type=Path, help="TOML configuration file")
     serve.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
 
@@ -92,7 +100,14 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         config = ServerConfig.from_toml(args.config) if args.config else ServerConfig()
         apps = tuple(parse_app(a) for a in args.app) or None
-        config = config.replace(host=args.host, port=args.port, data_dir=args.data, apps=apps)
+        config = config.replace(
+            host=args.host,
+            port=args.port,
+            http_port=args.http_port,
+            public_url=args.public_url,
+            data_dir=args.data,
+            apps=apps,
+        )
     except ConfigError as exc:
         print(f"openrtm serve: {exc}", file=sys.stderr)
         return 2
@@ -114,6 +129,13 @@ def _serve(args: argparse.Namespace) -> int:
 _GC_THRESHOLDS = (20_000, 20, 20)
 
 
+# What the HTTP face serves, as `openrtm serve` lists it at start (design §5).
+_HTTP_PATHS = (
+    ("health", "healthz"),
+    ("readiness", "readyz"),
+)
+
+
 async def _run(config: ServerConfig) -> None:
     server = Server(config)
     await server.start()
@@ -127,6 +149,10 @@ async def _run(config: ServerConfig) -> None:
             "a token; pass --app APPID[:CERTIFICATE] in production"
         )
     print(f"openrtm {VERSION} serving WebSocket {server.url}", flush=True)
+    for what, path in _HTTP_PATHS:
+        print(f"{what}: {server.http_url}{path}", flush=True)
+    if config.public_url is not None:
+        print(f"public HTTP URL told to clients: {config.public_url}", flush=True)
     print(f"data: {config.store_path}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -16,6 +16,7 @@ import logging
 import os
 import random
 import secrets
+import urllib.parse
 from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
@@ -176,6 +177,27 @@ class RtmClient(PresenceMethods, AttributeMethods, InvitationMethods, EventEmitt
     def session_id(self) -> str | None:
         """The server's id for the current login session (the same across a resume)."""
         return self._session.session_id if self._session is not None else None
+
+    @property
+    def http_url(self) -> str | None:
+        """The base URL of the server's HTTP face (media transfers), known once logged in.
+
+        The server names it at login: its public URL when it has one (behind a reverse
+        proxy), else its HTTP port on the host of :attr:`server`.
+        """
+        session = self._session
+        if session is None:
+            return None
+        if session.http is not None:
+            return session.http if session.http.endswith("/") else session.http + "/"
+        if session.http_port is None:
+            return None
+        url = urllib.parse.urlsplit(self.server)
+        scheme = "https" if url.scheme == "wss" else "http"
+        host = url.hostname or "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"{scheme}://{host}:{session.http_port}/"
 
     @property
     def logged_in(self) -> bool:

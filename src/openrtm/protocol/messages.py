@@ -218,6 +218,10 @@ class LoginResult(msgspec.Struct, kw_only=True, omit_defaults=True):
         token_deadline: when the login token stops being valid (Unix seconds), if it expires.
         resumed: the session named by ``resume`` was resumed (spec §3.3); otherwise this is
             a new session and the client restores its channels and subscriptions itself.
+        http: the base URL of the server's HTTP face (media transfers), when the server is
+            configured with a public URL (e.g. behind a reverse proxy).
+        http_port: otherwise the HTTP face's port, on the host the client connected to, with
+            ``http`` for ``ws`` and ``https`` for ``wss``.
     """
 
     session_id: str
@@ -226,6 +230,8 @@ class LoginResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     server_ts: int
     token_deadline: int | None = None
     resumed: bool = False
+    http: str | None = None
+    http_port: int | None = None
 
 
 class RenewTokenResult(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -4,6 +4,8 @@ A TOML file holds the same settings as the flags, plus the tunables that have no
 
     host = "0.0.0.0"
     port = 8765
+    http_port = 8766                          # default: port + 1
+    public_url = "https://rtm.example.com/"   # the HTTP face as clients reach it (proxy)
     data = "/var/lib/openrtm"
     login_timeout = 10.0
 
@@ -26,7 +28,8 @@ from openrtm.protocol.limits import MAX_FRAME_BYTES, RateLimit, is_valid_app_id
 __all__ = ["AppSpec", "ConfigError", "ServerConfig", "parse_app"]
 
 _CERTIFICATE = re.compile(r"[0-9A-Za-z]{32}")
-_OPTIONAL_INTS = frozenset({"max_sessions", "max_sessions_per_app"})
+_OPTIONAL_INTS = frozenset({"max_sessions", "max_sessions_per_app", "http_port"})
+_OPTIONAL_STRS = frozenset({"public_url"})
 
 
 class ConfigError(ValueError):
@@ -70,6 +73,10 @@ class ServerConfig:
     Attributes:
         host: address the WebSocket endpoint listens on.
         port: its port; 0 picks a free one (tests).
+        http_port: the port of the HTTP face (REST API, media, health, metrics); None is
+            ``port + 1``, or a free one when ``port`` is 0.
+        public_url: the HTTP face's base URL as clients reach it (behind a reverse proxy),
+            told to SDKs at login; None: SDKs use the host they connected to and ``http_port``.
         data_dir: where the SQLite store lives.
         apps: the accepted Apps; empty is development mode (any well-formed App ID, no token).
         login_timeout: seconds a new connection has to log in before it is closed.
@@ -114,6 +121,8 @@ class ServerConfig:
 
     host: str = "127.0.0.1"
     port: int = 8765
+    http_port: int | None = None
+    public_url: str | None = None
     data_dir: Path = Path("openrtm-data")
     apps: tuple[AppSpec, ...] = ()
     login_timeout: float = 10.0
@@ -142,10 +151,22 @@ class ServerConfig:
     invitation_accept_timeout: float = 5.0
     max_outgoing_invitations: int = 64
 
+    def __post_init__(self) -> None:
+        url = self.public_url
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ConfigError(f"public_url must start with http:// or https://: {url!r}")
+
     @property
     def dev_mode(self) -> bool:
         """True when no App is configured: any well-formed App ID logs in without a token."""
         return not self.apps
+
+    @property
+    def http_port_to_bind(self) -> int:
+        """The HTTP face's port: ``http_port``, else the WebSocket port + 1 (0 stays 0)."""
+        if self.http_port is not None:
+            return self.http_port
+        return self.port + 1 if self.port else 0
 
     @property
     def message_rate(self) -> RateLimit:
@@ -189,6 +210,10 @@ class ServerConfig:
             if name in _OPTIONAL_INTS:
                 if not isinstance(value, int):
                     raise ConfigError(f"setting {name!r} must be int")
+                continue
+            if name in _OPTIONAL_STRS:
+                if not isinstance(value, str):
+                    raise ConfigError(f"setting {name!r} must be str")
                 continue
             expected = type(getattr(cls(), name))
             if expected is float and isinstance(value, int):

@@ -85,6 +85,10 @@ class Node:
         self._tasks: set[asyncio.Task[None]] = set()
         self._detached: set[Session] = set()
         self._idle = asyncio.Event()
+        self.ready = False
+        """True while the store is open (``GET /readyz``)."""
+        self.http_port: int | None = None
+        """The HTTP face's bound port, told to SDKs at login; set by the runner."""
         self.login = LoginService(self)
         self.peers = PeerService(self)
         self.channels = ChannelService(self)
@@ -116,6 +120,7 @@ class Node:
         """Open the store, start the engine and the timers."""
         self.timers = Timers(asyncio.get_running_loop(), self.config.timer_resolution)
         await self.store.open()
+        self.ready = True
         await self.broker.start(self)
         self._purge_inbox()
         self.timers.call_later(self.config.keepalive_interval, self._sweep)
@@ -151,6 +156,7 @@ class Node:
 
         Nothing acknowledged is lost: the store commits everything enqueued before closing.
         """
+        self.ready = False
         for session in list(self._detached):
             self.end_session(session)
         for session in list(self.hub.connections):

@@ -7,6 +7,7 @@ from types import TracebackType
 
 from openrtm.server.config import ServerConfig
 from openrtm.server.gateway import Gateway
+from openrtm.server.http import HttpFace
 from openrtm.server.node import Node
 
 __all__ = ["Server"]
@@ -26,6 +27,7 @@ class Server:
         self.config = config
         self.node = node if node is not None else Node(config)
         self.gateway = Gateway(self.node, config)
+        self.http = HttpFace(self.node, config)
 
     @property
     def url(self) -> str:
@@ -35,15 +37,30 @@ class Server:
             host = f"[{host}]"
         return f"ws://{host}:{self.gateway.port}/"
 
+    @property
+    def http_url(self) -> str:
+        """The base URL of the HTTP face (REST API, media, health, metrics)."""
+        host = self.config.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.http.port}/"
+
     async def start(self) -> None:
-        """Start the node, then accept connections."""
+        """Start the node, then accept connections, WebSocket and HTTP."""
         await self.node.start()
         await self.gateway.start()
-        log.info("serving %s", self.url)
+        config = self.config
+        # Port 0 (tests) means a free port for each; otherwise the HTTP face defaults to the
+        # WebSocket port + 1 (design §5).
+        await self.http.start(config.http_port_to_bind)
+        self.node.http_port = self.http.port
+        log.info("serving %s and %s", self.url, self.http_url)
 
     async def stop(self) -> None:
-        """Stop gracefully: refuse new connections, close the rest with GOING_AWAY, flush."""
+        """Stop gracefully: refuse new connections, finish HTTP requests in flight, close the
+        WebSocket connections with GOING_AWAY, flush."""
         self.gateway.stop_accepting()
+        await self.http.stop()
         await self.node.stop()
 
     async def __aenter__(self) -> Server:

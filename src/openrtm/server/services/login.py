@@ -122,17 +122,7 @@ class LoginService:
         if deadline is not None or detached.token_deadline is None:
             detached.token_deadline = deadline
         self._arm_token_timer(detached)
-        detached.reply(
-            request_id,
-            LoginResult(
-                session_id=detached.session_id,
-                protocol=PROTOCOL_VERSION,
-                server=f"openrtm/{VERSION}",
-                server_ts=now_ms(),
-                token_deadline=detached.token_deadline,
-                resumed=True,
-            ),
-        )
+        detached.reply(request_id, self._result(detached, resumed=True))
         for data in detached.take_missed_pushes():
             detached.write(data)
         # Unacked peer messages again, in order; the SDK shows each once (by mid).
@@ -197,18 +187,24 @@ class LoginService:
             session.login_timer.cancel()
             session.login_timer = None
         node.store.record_user_event(app_id, UserEventRecord(uid=uid, type="Login", ms=now_ms()))
-        session.reply(
-            request_id,
-            LoginResult(
-                session_id=session_id,
-                protocol=PROTOCOL_VERSION,
-                server=f"openrtm/{VERSION}",
-                server_ts=now_ms(),
-                token_deadline=session.token_deadline,
-            ),
-        )
+        session.reply(request_id, self._result(session, resumed=False))
         log.debug("login: app=%s session=%s", app_id, session_id)
         return True
+
+    def _result(self, session: Session, *, resumed: bool) -> LoginResult:
+        """The reply to a successful login: the session, and where the HTTP face is."""
+        node = self._node
+        public_url = node.config.public_url
+        return LoginResult(
+            session_id=session.session_id,
+            protocol=PROTOCOL_VERSION,
+            server=f"openrtm/{VERSION}",
+            server_ts=now_ms(),
+            token_deadline=session.token_deadline,
+            resumed=resumed,
+            http=public_url,
+            http_port=node.http_port if public_url is None else None,
+        )
 
     def logout(self, session: Session, request: Logout) -> None:
         """Log out: reply, then end the session and close the connection normally."""
