@@ -124,7 +124,9 @@ async def test_reconnecting_with_an_expired_token_says_token_expired_and_renew_r
     await first.stop()
     assert await events.wait_for(STATES, "RECONNECTING", "INTERRUPTED")
     await asyncio.sleep(unit(2.2))  # let the token lapse while the server is down
-    second = Server(ServerConfig(port=port, data_dir=tmp_path / "d", apps=apps))  # type: ignore[operator]
+    second = Server(
+        ServerConfig(port=port, http_port=0, data_dir=tmp_path / "d", apps=apps)  # type: ignore[operator]
+    )
     await second.start()
     try:
         await events.wait_for("TokenExpired", timeout=unit(10))
