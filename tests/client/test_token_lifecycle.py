@@ -22,7 +22,10 @@ def token(uid: str, seconds: int) -> str:
 @pytest.fixture
 async def secure(start_server: object) -> Server:
     return await start_server(  # type: ignore[operator, no-any-return]
-        apps=(AppSpec(APP_ID, APP_CERT), AppSpec(OTHER_APP_ID)), token_warning=unit(1)
+        # 1 s, not unit(1): token lifetimes are whole seconds that do not scale, and a warning
+        # as long as the token would come at once.
+        apps=(AppSpec(APP_ID, APP_CERT), AppSpec(OTHER_APP_ID)),
+        token_warning=1.0,
     )
 
 
