@@ -112,14 +112,10 @@ def _user_id(request: web.Request) -> str:
 
 
 def _text_message(payload: str) -> Message:
-    # Spec §5.2: non-empty, at most 32 KB of UTF-8. A lone surrogate (JSON "\ud800") has no
-    # UTF-8 form: refused here rather than failing later in an encoder.
+    # Spec §5.2: non-empty, at most 32 KB of UTF-8 (the size is message_error's). A lone
+    # surrogate (JSON "\ud800"), which has no UTF-8 form, never gets here: msgspec refuses it.
     if not payload:
         raise RestError(400, "bad_request", "payload must not be empty")
-    try:
-        payload.encode("utf-8")
-    except UnicodeEncodeError:
-        raise RestError(400, "bad_request", "payload is not valid unicode") from None
     return Message(type=MessageType.TEXT, text=payload)
 
 
