@@ -121,7 +121,8 @@ class ServerConfig:
             sender hears ``received: false`` (below the SDK's 10 s request timeout).
         member_count_interval: least seconds between ``member_count`` pushes (spec §6.8).
         member_count_interval_large: the same above 512 members.
-        inbox_purge_interval: seconds between sweeps of expired offline messages.
+        inbox_purge_interval: seconds between sweeps of expired offline messages (and of
+            archived messages older than ``history_retention``).
         channel_attributes_ttl: seconds a channel keeps its attributes once it has no members
             (spec §6.7: "a couple of minutes").
         token_warning: seconds before a token's deadline that ``token_expiring`` is pushed
@@ -155,7 +156,16 @@ class ServerConfig:
             second (spec §5.4: 500); more are answered 429.
         rest_events_rate: REST user and channel event reads (combined) per App per second
             (spec §5.4: 10).
-        rest_history_rate: REST history requests per App per second (spec §5.4: 10).
+        history_retention: seconds an archived message (spec §6.3) is kept before the sweeper
+            deletes it; 0 keeps them forever. The spec leaves it unconfirmed; 30 days is one
+            of the durations Agora's later message history offers (1, 7, 30, 90, 365 days).
+        history_handle_ttl: seconds a REST history query handle and its result live after the
+            query is created; then polling it answers 410 (spec §7.4).
+        history_max_handles_per_app: live history query handles one App may hold; more
+            queries are refused (REST 429) so that one client cannot fill the server's memory.
+        history_rate_calls: REST history calls (query, poll and count combined) an App may
+            make in any ``history_rate_window`` seconds (spec §5.4: 10 a second).
+        history_rate_window: that window, in seconds.
     """
 
     host: str = "127.0.0.1"
@@ -192,7 +202,11 @@ class ServerConfig:
     rest_credentials: tuple[RestCredential, ...] = ()
     rest_message_rate: int = 500
     rest_events_rate: int = 10
-    rest_history_rate: int = 10
+    history_retention: float = 30 * 24 * 3600.0
+    history_handle_ttl: float = 300.0
+    history_max_handles_per_app: int = 64
+    history_rate_calls: int = 10
+    history_rate_window: float = 1.0
 
     def __post_init__(self) -> None:
         url = self.public_url
@@ -215,6 +229,11 @@ class ServerConfig:
     def message_rate(self) -> RateLimit:
         """The combined peer and channel message budget of one session (spec §5.4)."""
         return RateLimit(self.message_rate_calls, self.message_rate_window)
+
+    @property
+    def history_rate(self) -> RateLimit:
+        """An App's budget of REST history calls (spec §5.4)."""
+        return RateLimit(self.history_rate_calls, self.history_rate_window)
 
     @property
     def store_path(self) -> Path:

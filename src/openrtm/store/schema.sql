@@ -97,3 +97,10 @@ CREATE TABLE channel_attributes (
     ts INTEGER NOT NULL,
     PRIMARY KEY (app_id, channel, key)
 ) WITHOUT ROWID;
+
+-- version 4
+-- The REST history API's filters (spec §7.4): by sender (source), and by receiver or channel
+-- (destination). Each index ends with ts and the implicit rowid, so a filtered time window is
+-- read in archive order, forwards or backwards, with no sort; counts read the index only.
+CREATE INDEX history_app_src_ts ON history (app_id, src, ts);
+CREATE INDEX history_app_dst_ts ON history (app_id, dst, ts);

@@ -29,11 +29,7 @@ def test_toml_holds_credentials_and_rate_limits(tmp_path: Path) -> None:
     )
     config = ServerConfig.from_toml(path)
     assert config.rest_credentials == (RestCredential("one", "s1"), RestCredential("two", "s2"))
-    assert (config.rest_message_rate, config.rest_events_rate, config.rest_history_rate) == (
-        50,
-        2,
-        10,
-    )
+    assert (config.rest_message_rate, config.rest_events_rate) == (50, 2)
 
 
 @pytest.mark.parametrize(

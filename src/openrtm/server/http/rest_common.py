@@ -1,9 +1,9 @@
 """What every REST endpoint shares: its base path, JSON bodies, request ids, rate limits.
 
-Rate limits are per App, as Agora's (spec §5.4): peer and channel messages combined, user and
-channel event reads combined, and history requests, each ``N`` per second over a sliding
-window (:class:`~openrtm.protocol.limits.CallWindow`). Over the limit is 429 with
-``Retry-After: 1``.
+Rate limits are per App, as Agora's (spec §5.4): peer and channel messages combined, and user
+and channel event reads combined, each ``N`` per second over a sliding window
+(:class:`~openrtm.protocol.limits.CallWindow`). Over the limit is 429 with ``Retry-After: 1``.
+(The history engine keeps the history API's own limit: ``HistoryTooOften``.)
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ __all__ = [
     "check_rate",
     "new_request_id",
     "read_json",
+    "read_json_value",
     "setup",
     "success",
 ]
@@ -42,17 +43,15 @@ class Budget(Enum):
 
     MESSAGES = "messages"
     EVENTS = "events"
-    HISTORY = "history"
 
 
 class RestRateLimits:
     """The per-App sliding windows of every REST budget."""
 
-    def __init__(self, messages: int, events: int, history: int) -> None:
+    def __init__(self, messages: int, events: int) -> None:
         self._limits = {
             Budget.MESSAGES: RateLimit(messages, 1.0),
             Budget.EVENTS: RateLimit(events, 1.0),
-            Budget.HISTORY: RateLimit(history, 1.0),
         }
         self._windows: dict[tuple[Budget, str], CallWindow] = {}
 
@@ -72,9 +71,7 @@ RATE_LIMITS = web.AppKey("rest_rate_limits", RestRateLimits)
 def setup(app: web.Application) -> None:
     """Give the application its REST rate limits, from the node's configuration."""
     config = app[NODE].config
-    app[RATE_LIMITS] = RestRateLimits(
-        config.rest_message_rate, config.rest_events_rate, config.rest_history_rate
-    )
+    app[RATE_LIMITS] = RestRateLimits(config.rest_message_rate, config.rest_events_rate)
 
 
 def check_rate(request: web.Request, budget: Budget, app_id: str) -> None:
@@ -102,10 +99,7 @@ async def read_json(request: web.Request, body_type: type[T]) -> T:
         aiohttp.web.HTTPRequestEntityTooLarge: a body over the application's size limit
             (answered 413 in JSON by the error middleware).
     """
-    charset = request.charset
-    if request.content_type != "application/json" or charset not in (None, "utf-8", "utf8"):
-        raise RestError(415, "unsupported_media_type", "send the body as application/json (utf-8)")
-    body = await request.read()
+    body = await _json_body(request)
     try:
         return msgspec.json.decode(body, type=body_type)
     except msgspec.ValidationError as exc:
@@ -113,7 +107,28 @@ async def read_json(request: web.Request, body_type: type[T]) -> T:
         # it never quotes the value, so no payload reaches the client or a log from here.
         raise RestError(400, "bad_request", f"invalid field: {str(exc).lower()}") from None
     except msgspec.DecodeError:
-        raise RestError(400, "bad_request", "the body is not valid json") from None
+        raise _not_json() from None
+
+
+async def read_json_value(request: web.Request) -> object:
+    """Read a JSON body as any JSON value, for a parser of its own (as :func:`read_json`)."""
+    body = await _json_body(request)
+    try:
+        value: object = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        raise _not_json() from None
+    return value
+
+
+async def _json_body(request: web.Request) -> bytes:
+    charset = request.charset
+    if request.content_type != "application/json" or charset not in (None, "utf-8", "utf8"):
+        raise RestError(415, "unsupported_media_type", "send the body as application/json (utf-8)")
+    return await request.read()
+
+
+def _not_json() -> RestError:
+    return RestError(400, "bad_request", "the body is not valid json")
 
 
 def new_request_id() -> str:
