@@ -2,7 +2,8 @@
 
 Each ```` ```sh ```` block runs with bash, with the variables the document defines up front;
 it must exit 0, and when a ```` ```json ```` block follows it, the output must be JSON of the
-same shape with the same values (``request_id`` and ``ms`` aside, which differ every run).
+same shape with the same values (``request_id``, ``location``, ``ms`` and ``ts`` aside, which
+differ every run).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from tests.conftest import APP_CERT, APP_ID, ClientFactory, ServerFactory, unit
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "rest-api.md"
 BLOCK = re.compile(r"```(\w*)\n(.*?)```", re.DOTALL)
-VARYING = frozenset({"request_id", "ms"})
+VARYING = frozenset({"request_id", "ms", "ts", "location"})
 
 
 def examples() -> list[tuple[str, Any]]:
@@ -66,7 +67,14 @@ def same_shape(actual: Any, expected: Any, where: str = "$") -> None:
 
 def test_the_document_has_an_example_per_endpoint() -> None:
     runs = [body for body, _ in examples()]
-    for path in ("peer_messages", "channel_messages", "user_events", "channel_events"):
+    for path in (
+        "peer_messages",
+        "channel_messages",
+        "user_events",
+        "channel_events",
+        "history/query",
+        "history/count",
+    ):
         assert any(path in body for body in runs), path
     assert any("openrtm send" in body for body in runs)
     assert all("--fail-with-body" in body for body in runs if body.lstrip().startswith("curl"))

@@ -132,6 +132,10 @@ JSON_VALUES = st.recursive(
 )
 FIELDS = st.sampled_from(
     [
+        "filter",
+        "offset",
+        "limit",
+        "order",
         "destination",
         "payload",
         "channel_name",
@@ -155,7 +159,8 @@ BODIES = (
 CONTENT_TYPES = st.sampled_from(
     ["application/json", "application/json; charset=utf-8", "text/plain", "multipart/form-data"]
 )
-PATHS = st.sampled_from([PEER_PATH, CHANNEL_PATH, PEER_PATH + "?wait_for_ack=true"])
+HISTORY_PATH = f"/dev/v2/project/{APP_ID}/rtm/message/history/query"
+PATHS = st.sampled_from([PEER_PATH, CHANNEL_PATH, PEER_PATH + "?wait_for_ack=true", HISTORY_PATH])
 
 
 @settings(

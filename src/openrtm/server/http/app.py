@@ -18,6 +18,7 @@ from openrtm.server.http import (
     openapi,
     rest_common,
     rest_events,
+    rest_history,
     rest_messages,
 )
 from openrtm.server.http.context import NODE
@@ -34,6 +35,7 @@ _ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (
     rest_common.setup,
     rest_messages.setup,
     rest_events.setup,
+    rest_history.setup,
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -26,6 +26,7 @@ _ERROR_TEXT = {
     "holder calling an endpoint that needs the customer credentials.",
     404: "The App ID in the path is malformed or not served here.",
     408: "The message router did not answer in time; retry later.",
+    410: "The history query handle is unknown, expired or another App's: query again.",
     413: "The body is larger than the server accepts (1 MiB).",
     415: "The body is not `application/json` (UTF-8).",
     429: "Over this App's rate limit for the endpoint (spec §5.4); `Retry-After` says when.",
@@ -225,6 +226,131 @@ _CHANNEL_EVENT = _obj(
     ms=_MS,
 )
 
+_TIME = {
+    "type": "string",
+    "description": "RFC 3339 with a zone, e.g. 2019-08-01T01:22:10Z (docs/rest-api.md)",
+}
+_NULLABLE_ID = {"type": ["string", "null"], "minLength": 1, "maxLength": 64}
+_HISTORY_ERRORS = (401, 403, 404, 429)
+
+_HISTORY_QUERY = {
+    "post": {
+        "operationId": "createHistoryQuery",
+        "summary": "Start a message history query (spec §7.4)",
+        "description": "Archived TEXT messages sent with historical messaging. Poll the "
+        "location for the result. Customer credentials only.",
+        "security": _CUSTOMER_ONLY,
+        "parameters": [_APPID],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": _obj(
+                        ["filter"],
+                        filter=_obj(
+                            ["start_time", "end_time"],
+                            source=_NULLABLE_ID,
+                            destination=_NULLABLE_ID,
+                            start_time=_TIME,
+                            end_time=_TIME,
+                        ),
+                        offset={"type": "integer", "minimum": 0, "default": 0},
+                        limit={"enum": [20, 50, 100], "default": 20},
+                        order={"enum": ["asc", "desc"], "default": "desc"},
+                    )
+                }
+            },
+        },
+        "responses": _responses(
+            _json(
+                "The query runs; poll `location` (relative to the App's base path).",
+                _obj(
+                    ["result", "offset", "limit", "order", "location"],
+                    result={"const": "success"},
+                    offset={"type": "integer", "minimum": 0},
+                    limit={"enum": [20, 50, 100]},
+                    order={"enum": ["asc", "desc"]},
+                    location={"type": "string", "pattern": "^~/rtm/message/history/query/.+"},
+                ),
+            ),
+            400,
+            *_HISTORY_ERRORS,
+            413,
+            415,
+        ),
+    }
+}
+
+_HISTORY_MESSAGE = _obj(
+    ["src", "dst", "payload", "ts"],
+    src={"type": "string", "description": "the sender"},
+    dst={"type": "string", "description": "the receiver, or the channel"},
+    payload=_STR,
+    ts=_MS,
+)
+
+_HISTORY_POLL = {
+    "get": {
+        "operationId": "getHistoryQuery",
+        "summary": "Poll a message history query (spec §7.4)",
+        "security": _CUSTOMER_ONLY,
+        "parameters": [
+            _APPID,
+            {"name": "handle", "in": "path", "required": True, "schema": _STR},
+        ],
+        "responses": _responses(
+            _json(
+                "`in progress` (no messages yet: poll again) or `ok` with the page.",
+                _obj(
+                    ["result", "code", "messages"],
+                    result={"const": "success"},
+                    code={"enum": ["in progress", "ok"]},
+                    messages={"type": "array", "maxItems": 100, "items": _HISTORY_MESSAGE},
+                ),
+            ),
+            *_HISTORY_ERRORS,
+            410,
+            503,
+        ),
+    }
+}
+
+
+def _query_param(name: str, required: bool) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": _STR}
+
+
+_HISTORY_COUNT = {
+    "get": {
+        "operationId": "countHistory",
+        "summary": "Count archived messages (spec §7.4)",
+        "description": "The query's filter in the query string; an empty or absent source or "
+        "destination means any (not both).",
+        "security": _CUSTOMER_ONLY,
+        "parameters": [
+            _APPID,
+            _query_param("source", False),
+            _query_param("destination", False),
+            _query_param("start_time", True),
+            _query_param("end_time", True),
+        ],
+        "responses": _responses(
+            _json(
+                "The count.",
+                _obj(
+                    ["result", "code", "count"],
+                    result={"const": "success"},
+                    code={"const": "ok"},
+                    count={"type": "integer", "minimum": 0},
+                ),
+            ),
+            400,
+            *_HISTORY_ERRORS,
+            503,
+        ),
+    }
+}
+
 _STATUS = _obj(["status"], status=_STR)
 
 _BASE = "/dev/v2/project/{appid}"
@@ -271,6 +397,9 @@ DOCUMENT: dict[str, Any] = {
         _BASE + "/rtm/vendor/channel_events": _events(
             "Read channel events (spec §7.5)", _CHANNEL_EVENT
         ),
+        _BASE + "/rtm/message/history/query": _HISTORY_QUERY,
+        _BASE + "/rtm/message/history/query/{handle}": _HISTORY_POLL,
+        _BASE + "/rtm/message/history/count": _HISTORY_COUNT,
     },
     "components": {
         "schemas": {
