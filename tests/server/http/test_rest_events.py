@@ -9,7 +9,7 @@ import aiohttp
 from openrtm.server import Server
 from openrtm.store import UserEventRecord
 from tests.conftest import APP_ID, OTHER_APP_ID, ClientFactory, ServerFactory, until
-from tests.server.http.conftest import REST_CREDENTIALS, RestClient
+from tests.server.http.conftest import BASIC, REST_CREDENTIALS, RestClient
 from tests.server.http.test_rest_messages import login
 
 
@@ -90,3 +90,14 @@ async def test_a_closed_store_is_503_not_500(rest: RestClient, rest_server: Serv
     await rest_server.node.store.close()
     answer = await rest.events("user")
     assert (answer.status, answer.body["code"]) == (503, "unavailable")
+
+
+async def test_head_does_not_read_the_events_away(rest: RestClient, rest_server: Server) -> None:
+    rest_server.node.store.record_user_event(
+        APP_ID, UserEventRecord(uid="kept", type="Login", ms=1)
+    )
+    async with rest.http.head(
+        rest.url(f"/dev/v2/project/{APP_ID}/rtm/vendor/user_events"), headers=BASIC
+    ) as response:
+        assert response.status == 405
+    assert [e["user_id"] for e in (await rest.events("user")).body["events"]] == ["kept"]

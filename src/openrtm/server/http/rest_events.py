@@ -61,5 +61,6 @@ async def channel_events(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     """Add the event routes."""
-    app.router.add_get(BASE + "/rtm/vendor/user_events", user_events)
-    app.router.add_get(BASE + "/rtm/vendor/channel_events", channel_events)
+    # No implicit HEAD: it would run the handler, and so delete events nobody gets to see.
+    app.router.add_get(BASE + "/rtm/vendor/user_events", user_events, allow_head=False)
+    app.router.add_get(BASE + "/rtm/vendor/channel_events", channel_events, allow_head=False)

@@ -109,6 +109,7 @@ async def count(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     """Add the history routes."""
+    # No implicit HEAD: it would use up the App's history budget for nothing.
     app.router.add_post(BASE + "/rtm/message/history/query", create_query)
-    app.router.add_get(BASE + "/rtm/message/history/query/{handle}", poll_query)
-    app.router.add_get(BASE + "/rtm/message/history/count", count)
+    app.router.add_get(BASE + "/rtm/message/history/query/{handle}", poll_query, allow_head=False)
+    app.router.add_get(BASE + "/rtm/message/history/count", count, allow_head=False)
