@@ -1,4 +1,4 @@
-"""The ``openrtm`` command line (design §5): ``serve`` and ``token``."""
+"""The ``openrtm`` command line (design §5): ``serve``, ``token`` and ``send``."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ try:
 except ImportError:  # uvloop is not available on Windows
     uvloop = None  # type: ignore[assignment]
 
+from openrtm import cli_send as send_command
 from openrtm._version import VERSION
 from openrtm.protocol.tokens import TokenFormat, build_token
-from openrtm.server.config import ConfigError, ServerConfig, parse_app
+from openrtm.server.config import ConfigError, ServerConfig, parse_app, parse_rest_credential
 from openrtm.server.gateway import PICOWS_LOGGER
 from openrtm.server.runner import Server
 
@@ -52,6 +53,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="the HTTP face's base URL as clients reach it, e.g. behind a reverse proxy",
     )
+    serve.add_argument(
+        "--rest-credentials",
+        action="append",
+        default=[],
+        metavar="ID:SECRET",
+        help="customer credentials the REST API accepts with HTTP Basic (repeatable; "
+        "a TOML file keeps the secret out of the process list)",
+    )
     serve.add_argument("--config", type=Path, help="TOML configuration file")
     serve.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
 
@@ -61,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--uid", required=True)
     token.add_argument("--expire", type=int, default=3600, help="lifetime in seconds")
     token.add_argument("--format", choices=["007", "006"], default="007")
+
+    send_command.add_parser(commands)
     return parser
 
 
@@ -69,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "token":
         return _token(args)
+    if args.command == "send":
+        return send_command.run(args)
     return _serve(args)
 
 
@@ -100,6 +113,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         config = ServerConfig.from_toml(args.config) if args.config else ServerConfig()
         apps = tuple(parse_app(a) for a in args.app) or None
+        credentials = tuple(parse_rest_credential(c) for c in args.rest_credentials) or None
         config = config.replace(
             host=args.host,
             port=args.port,
@@ -107,6 +121,7 @@ def _serve(args: argparse.Namespace) -> int:
             public_url=args.public_url,
             data_dir=args.data,
             apps=apps,
+            rest_credentials=credentials,
         )
     except ConfigError as exc:
         print(f"openrtm serve: {exc}", file=sys.stderr)
@@ -133,6 +148,8 @@ _GC_THRESHOLDS = (20_000, 20, 20)
 _HTTP_PATHS = (
     ("health", "healthz"),
     ("readiness", "readyz"),
+    ("REST API", "dev/v2/project/{appid}/"),
+    ("OpenAPI", "openapi.json"),
 )
 
 

@@ -48,6 +48,12 @@ class Authenticator:
         self._certificates: dict[str, str | None] = {a.app_id: a.certificate for a in apps}
         self.dev_mode = not self._certificates
 
+    def accepts(self, app_id: str) -> bool:
+        """Whether ``app_id`` is an App this server serves (any well-formed one in dev mode)."""
+        if not is_valid_app_id(app_id):
+            return False
+        return self.dev_mode or app_id in self._certificates
+
     def authenticate(self, app_id: str, uid: str, token: str | None, now: int) -> LoginGrant:
         """Check one login at Unix time ``now``.
 

@@ -8,6 +8,7 @@ A TOML file holds the same settings as the flags, plus the tunables that have no
     public_url = "https://rtm.example.com/"   # the HTTP face as clients reach it (proxy)
     data = "/var/lib/openrtm"
     login_timeout = 10.0
+    rest_credentials = ["CUSTOMER_ID:CUSTOMER_SECRET"]   # REST API, HTTP Basic (spec §7.1)
 
     [[app]]
     id = "0123456789abcdef0123456789abcdef"
@@ -25,7 +26,14 @@ from typing import Any
 
 from openrtm.protocol.limits import MAX_FRAME_BYTES, RateLimit, is_valid_app_id
 
-__all__ = ["AppSpec", "ConfigError", "ServerConfig", "parse_app"]
+__all__ = [
+    "AppSpec",
+    "ConfigError",
+    "RestCredential",
+    "ServerConfig",
+    "parse_app",
+    "parse_rest_credential",
+]
 
 _CERTIFICATE = re.compile(r"[0-9A-Za-z]{32}")
 _OPTIONAL_INTS = frozenset({"max_sessions", "max_sessions_per_app", "http_port"})
@@ -64,6 +72,30 @@ def _app(app_id: object, certificate: object) -> AppSpec:
         # Spec §8: the certificate is used as its 32-character ASCII text.
         raise ConfigError(f"invalid App Certificate for App {app_id}: expected 32 characters")
     return AppSpec(app_id, certificate)
+
+
+@dataclass(frozen=True, slots=True)
+class RestCredential:
+    """A customer ID and secret that the REST API accepts with HTTP Basic (spec §7.1).
+
+    Attributes:
+        customer_id: the user name of HTTP Basic; never contains ``:``.
+        secret: the password of HTTP Basic.
+    """
+
+    customer_id: str
+    secret: str = dataclasses.field(repr=False)  # never in a log line or a traceback
+
+
+def parse_rest_credential(spec: object) -> RestCredential:
+    """Parse ``ID:SECRET`` as given to ``--rest-credentials`` or in ``rest_credentials``."""
+    if not isinstance(spec, str):
+        raise ConfigError("REST credentials must be strings of the form ID:SECRET")
+    customer_id, colon, secret = spec.partition(":")
+    if not colon or not customer_id or not secret:
+        # The secret itself is not echoed: the message may end up in a log.
+        raise ConfigError("REST credentials must be ID:SECRET with a non-empty ID and secret")
+    return RestCredential(customer_id, secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +150,12 @@ class ServerConfig:
             before the callee's invitation fails with ACCEPT_FAILURE (spec §1.5: 5).
         max_outgoing_invitations: invitations one session may have open at once; more are
             refused (code 103) so that one client cannot fill the server's memory.
+        rest_credentials: the customer credentials the REST API accepts with HTTP Basic
+            (spec §7.1); none: only ``x-agora-token`` + ``x-agora-uid`` authenticate.
+        rest_message_rate: REST peer and channel messages (combined) an App may send per
+            second (spec §5.4: 500); more are answered 429.
+        rest_events_rate: REST user and channel event reads (combined) per App per second
+            (spec §5.4: 10).
         history_retention: seconds an archived message (spec §6.3) is kept before the sweeper
             deletes it; 0 keeps them forever. The spec leaves it unconfirmed; 30 days is one
             of the durations Agora's later message history offers (1, 7, 30, 90, 365 days).
@@ -161,6 +199,9 @@ class ServerConfig:
     invitation_expiry: float = 60.0
     invitation_accept_timeout: float = 5.0
     max_outgoing_invitations: int = 64
+    rest_credentials: tuple[RestCredential, ...] = ()
+    rest_message_rate: int = 500
+    rest_events_rate: int = 10
     history_retention: float = 30 * 24 * 3600.0
     history_handle_ttl: float = 300.0
     history_max_handles_per_app: int = 64
@@ -221,9 +262,13 @@ class ServerConfig:
             _app(a.get("id"), a.get("certificate")) if isinstance(a, dict) else _app(a, None)
             for a in raw.pop("app", [])
         )
+        credentials = raw.pop("rest_credentials", [])
+        if not isinstance(credentials, list):
+            raise ConfigError("setting 'rest_credentials' must be a list of ID:SECRET strings")
+        rest_credentials = tuple(parse_rest_credential(c) for c in credentials)
         if "data" in raw:
             raw["data_dir"] = Path(raw.pop("data"))
-        known = {f.name for f in dataclasses.fields(cls)} - {"apps"}
+        known = {f.name for f in dataclasses.fields(cls)} - {"apps", "rest_credentials"}
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ConfigError(f"unknown setting(s) in config file: {', '.join(unknown)}")
@@ -241,4 +286,4 @@ class ServerConfig:
                 raw[name] = float(value)
             elif not isinstance(value, expected) and not isinstance(value, Path):
                 raise ConfigError(f"setting {name!r} must be {expected.__name__}")
-        return cls(apps=apps, **raw)
+        return cls(apps=apps, rest_credentials=rest_credentials, **raw)

@@ -13,15 +13,30 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from openrtm.server.config import ServerConfig
-from openrtm.server.http import health
+from openrtm.server.http import (
+    health,
+    openapi,
+    rest_common,
+    rest_events,
+    rest_history,
+    rest_messages,
+)
 from openrtm.server.http.context import NODE
+from openrtm.server.http.errors import json_errors
 from openrtm.server.node import Node
 
 __all__ = ["NODE", "HttpFace", "build_app"]
 
 log = logging.getLogger("openrtm.http")
 
-_ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (health.setup,)
+_ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (
+    health.setup,
+    openapi.setup,
+    rest_common.setup,
+    rest_messages.setup,
+    rest_events.setup,
+    rest_history.setup,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -44,7 +59,9 @@ async def _no_tracebacks(request: web.Request, handler: Handler) -> web.StreamRe
 
 def build_app(node: Node) -> web.Application:
     """The HTTP face's application for ``node``, with every route module set up."""
-    app = web.Application(middlewares=[_no_tracebacks])
+    # Outermost first: a bug's 500 wraps everything; every other error is reshaped into the
+    # face's one JSON error shape (errors.py).
+    app = web.Application(middlewares=[_no_tracebacks, json_errors])
     app[NODE] = node
     for setup in _ROUTE_MODULES:
         setup(app)

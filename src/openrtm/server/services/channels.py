@@ -47,6 +47,7 @@ from openrtm.protocol.messages import (
     MemberCountPush,
     MemberJoinedPush,
     MemberLeftPush,
+    Message,
     SendChannelMessage,
 )
 from openrtm.server.timers import now_ms
@@ -187,6 +188,20 @@ class ChannelService:
         event = ChannelMessageEvent(sender=session.uid, mid=request.mid, msg=request.msg, ts=ts)
         self._node.broker.publish_channel(session.app_id, request.channel, event)
         session.reply(request.id)
+
+    def send_as(
+        self, app_id: str, uid: str, channel: str, mid: str, msg: Message, history: bool
+    ) -> None:
+        """Send a message to ``channel`` as ``uid``, who need not log in or join (REST, §7.3).
+
+        The caller has validated the ids and the message and applied its own rate limit.
+        Every member but ``uid`` hears it, as if ``uid`` had sent it from an SDK.
+        """
+        ts = now_ms()
+        if history:
+            self._node.archive(app_id, uid, channel, "channel", msg, ts)
+        event = ChannelMessageEvent(sender=uid, mid=mid, msg=msg, ts=ts)
+        self._node.broker.publish_channel(app_id, channel, event)
 
     def _joined(self, session: Session, request: SendChannelMessage) -> bool:
         local = self._node.hub.channel(session.app_id, request.channel)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
@@ -35,12 +35,13 @@ from openrtm.server.timers import now_ms
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from enum import IntEnum
 
     from openrtm.server.node import Node
     from openrtm.server.session import Session
     from openrtm.server.timers import Timer
 
-__all__ = ["PeerService"]
+__all__ = ["PeerSender", "PeerService"]
 
 log = logging.getLogger("openrtm.peers")
 
@@ -50,12 +51,31 @@ _CACHED = PeerMessageResult(received=False, cached=True)
 _message_decoder = msgspec.json.Decoder(Message)
 
 
+class PeerSender(Protocol):
+    """Who hears the outcome of a peer message: a :class:`Session`, or a REST request.
+
+    The REST API (spec §7.2) sends as a user who need not be logged in: its handler passes an
+    object with this shape, and the routing, receipts and offline storage below serve it as
+    they serve an SDK's session.
+    """
+
+    session_id: str
+    app_id: str
+    uid: str
+
+    def reply(self, request_id: int, result: Any = None) -> None:
+        """The outcome: a :class:`PeerMessageResult`."""
+
+    def refuse(self, request_id: int | None, code: IntEnum, message: str) -> None:
+        """The message could not be handled (the offline store failed)."""
+
+
 class _Pending(msgspec.Struct):
     """A sent peer message awaiting its receipt."""
 
     service: PeerService
     key: tuple[str, int]
-    session: Session
+    session: PeerSender
     request: SendPeerMessage
     ts: int
     deadline: float = math.inf  # the loop time its receipt is due by, once delivered
@@ -112,6 +132,39 @@ class PeerService:
             offline=request.offline,
         )
         self._node.broker.publish_user(session.app_id, request.to, event, pending.routed)
+
+    def send_as(
+        self, sender: PeerSender, request: SendPeerMessage, on_routed: Callable[[bool], None]
+    ) -> None:
+        """Route a peer message from a sender that is not an SDK session (REST, spec §7.2).
+
+        The caller has validated the message and applied its own rate limit; from here on
+        it is :meth:`send` without the session's checks. (A copy of :meth:`send`'s tail
+        rather than a shared helper: one more call on every SDK message is measurable.)
+        ``on_routed`` hears the broker's answer too, after the service: whether a session of
+        the receiver took the message (the REST API's ``message_sent`` without waiting for
+        the receipt).
+        """
+        ts = now_ms()
+        if request.history:
+            self._node.archive(sender.app_id, sender.uid, request.to, "user", request.msg, ts)
+        key = (sender.session_id, request.id)
+        pending = self._pending[key] = _Pending(self, key, sender, request, ts)
+        event = PeerMessageEvent(
+            sender=sender.uid,
+            sender_session=sender.session_id,
+            request_id=request.id,
+            mid=request.mid,
+            msg=request.msg,
+            ts=ts,
+            offline=request.offline,
+        )
+
+        def routed(delivered: bool) -> None:
+            pending.routed(delivered)
+            on_routed(delivered)
+
+        self._node.broker.publish_user(sender.app_id, request.to, event, routed)
 
     def routed(self, pending: _Pending, delivered: bool) -> None:
         """Arm the receipt deadline of a pushed message; answer one that nobody took."""
