@@ -8,6 +8,7 @@ A TOML file holds the same settings as the flags, plus the tunables that have no
     public_url = "https://rtm.example.com/"   # the HTTP face as clients reach it (proxy)
     data = "/var/lib/openrtm"
     login_timeout = 10.0
+    media_max_bytes = 31457280                # uploads up to 30 MB (spec §5.2)
 
     [[app]]
     id = "0123456789abcdef0123456789abcdef"
@@ -23,7 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openrtm.protocol.limits import MAX_FRAME_BYTES, RateLimit, is_valid_app_id
+from openrtm.protocol.limits import (
+    MAX_FRAME_BYTES,
+    MAX_MEDIA_BYTES,
+    MEDIA_RETENTION,
+    MEDIA_STALL_TIMEOUT,
+    RateLimit,
+    is_valid_app_id,
+)
 
 __all__ = ["AppSpec", "ConfigError", "ServerConfig", "parse_app"]
 
@@ -117,6 +125,13 @@ class ServerConfig:
             before the callee's invitation fails with ACCEPT_FAILURE (spec §1.5: 5).
         max_outgoing_invitations: invitations one session may have open at once; more are
             refused (code 103) so that one client cannot fill the server's memory.
+        media_max_bytes: the largest media object an upload may carry (spec §5.2: 30 MB);
+            larger is refused with SIZE_OVERFLOW (4).
+        media_retention: seconds an uploaded object is served after its upload (spec §5.2:
+            7 days); then its id is NOT_EXIST and the sweeper deletes it.
+        media_stall_timeout: seconds a transfer may go without a byte moving before it is
+            abandoned (spec §4.17: 120).
+        media_purge_interval: seconds between sweeps that delete expired media objects.
     """
 
     host: str = "127.0.0.1"
@@ -150,6 +165,10 @@ class ServerConfig:
     invitation_expiry: float = 60.0
     invitation_accept_timeout: float = 5.0
     max_outgoing_invitations: int = 64
+    media_max_bytes: int = MAX_MEDIA_BYTES
+    media_retention: float = MEDIA_RETENTION
+    media_stall_timeout: float = MEDIA_STALL_TIMEOUT
+    media_purge_interval: float = 3600.0
 
     def __post_init__(self) -> None:
         url = self.public_url
@@ -172,6 +191,11 @@ class ServerConfig:
     def message_rate(self) -> RateLimit:
         """The combined peer and channel message budget of one session (spec §5.4)."""
         return RateLimit(self.message_rate_calls, self.message_rate_window)
+
+    @property
+    def media_dir(self) -> Path:
+        """Where uploaded media objects live: ``<data_dir>/media``."""
+        return self.data_dir / "media"
 
     @property
     def store_path(self) -> Path:

@@ -11,9 +11,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from openrtm.server.config import ServerConfig
-from openrtm.server.http import health
+from openrtm.server.http import health, media
 from openrtm.server.http.context import NODE
 from openrtm.server.node import Node
 
@@ -21,9 +22,35 @@ __all__ = ["NODE", "HttpFace", "build_app"]
 
 log = logging.getLogger("openrtm.http")
 
-_ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (health.setup,)
+_ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (health.setup, media.setup)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class _MalformedRequests(logging.Filter):
+    """Turns aiohttp's ERROR with a traceback for a request it cannot parse (a header line
+    over 8 KiB, a bad method, broken chunking) into one INFO line: bad input is the client's
+    problem, not a server fault, and must not fill the log with tracebacks. The exception's
+    message is left out: it quotes the offending bytes, which may hold a credential."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg, record.args = (
+                "malformed HTTP request refused: %s (%d)",
+                (
+                    type(exc).__name__,
+                    exc.code,
+                ),
+            )
+        return True
+
+
+_AIOHTTP_SERVER_LOG = logging.getLogger("aiohttp.server")
+if not any(isinstance(f, _MalformedRequests) for f in _AIOHTTP_SERVER_LOG.filters):
+    _AIOHTTP_SERVER_LOG.addFilter(_MalformedRequests())
 
 
 @web.middleware
