@@ -21,7 +21,9 @@ from tests.conftest import OTHER_APP_ID, ClientFactory, ServerFactory, unit, unt
 MiB = 1024 * 1024
 
 
-async def ticket_of(server: Server, make_client: ClientFactory, uid: str = "alice", **kw: Any) -> str:
+async def ticket_of(
+    server: Server, make_client: ClientFactory, uid: str = "alice", **kw: Any
+) -> str:
     client = make_client(server, **kw)
     await client.login(uid)
     assert client.media_ticket is not None
@@ -285,7 +287,9 @@ async def test_another_apps_media_id_does_not_exist(
     assert (await download(server, mine, result["media_id"]))[:2] == (200, b"secret")
 
 
-@pytest.mark.parametrize("media_id", ["nope", "A" * 32, "../../openrtm.sqlite3", "%2e%2e", "a" * 70])
+@pytest.mark.parametrize(
+    "media_id", ["nope", "A" * 32, "../../openrtm.sqlite3", "%2e%2e", "a" * 70]
+)
 async def test_unknown_or_malformed_ids_do_not_exist(
     server: Server, make_client: ClientFactory, media_id: str
 ) -> None:
@@ -361,7 +365,7 @@ async def test_a_stalled_upload_is_abandoned_and_leaves_nothing(
 async def test_a_cut_upload_leaves_nothing(server: Server, make_client: ClientFactory) -> None:
     ticket = await ticket_of(server, make_client)
     host, port = server.config.host, server.http.port
-    reader, writer = await asyncio.open_connection(host, port)
+    _, writer = await asyncio.open_connection(host, port)
     writer.write(
         b"POST /media HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
         + ticket.encode()

@@ -29,22 +29,19 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 class _MalformedRequests(logging.Filter):
     """Turns aiohttp's ERROR with a traceback for a request it cannot parse (a header line
-    over 8 KiB, a bad method, broken chunking) into one INFO line: bad input is the client's
-    problem, not a server fault, and must not fill the log with tracebacks. The exception's
-    message is left out: it quotes the offending bytes, which may hold a credential."""
+    over 8 KiB, a bad method, broken chunking), or for a client that went away while aiohttp
+    itself answered it (an ``Expect`` on a closing connection), into one INFO line: bad input
+    and lost clients are not server faults and must not fill the log with tracebacks. The
+    exception's message is left out: it quotes the offending bytes, which may hold a
+    credential."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        if isinstance(exc, HttpProcessingError):
+        if isinstance(exc, HttpProcessingError | ConnectionError):
             record.exc_info = record.exc_text = None
             record.levelno, record.levelname = logging.INFO, "INFO"
-            record.msg, record.args = (
-                "malformed HTTP request refused: %s (%d)",
-                (
-                    type(exc).__name__,
-                    exc.code,
-                ),
-            )
+            record.msg = "malformed or abandoned HTTP request: %s"
+            record.args = (type(exc).__name__,)
         return True
 
 

@@ -101,7 +101,10 @@ async def _expect(request: web.Request) -> web.StreamResponse | None:
         _upload_checks(request)
     except _Refused as refused:
         return refused.response()
-    await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    try:
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    except ConnectionError:
+        return None  # the client is gone: reading the body will say so
     request.writer.output_size = 0
     return None
 
