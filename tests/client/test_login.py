@@ -324,7 +324,10 @@ async def test_server_stop_sends_going_away_and_client_reconnects(
     await client.login("alice")
     await first.stop()
     assert await events.wait_for(STATES, "RECONNECTING", "INTERRUPTED")
-    second = Server(ServerConfig(port=port, data_dir=tmp_path / "a"))  # type: ignore[operator]
+    # http_port=0: the default, port + 1, may be anyone's free port by now.
+    second = Server(
+        ServerConfig(port=port, http_port=0, data_dir=tmp_path / "a")  # type: ignore[operator]
+    )
     await second.start()
     try:
         assert await events.wait_for(STATES, "CONNECTED", "LOGIN_SUCCESS", timeout=unit(10))

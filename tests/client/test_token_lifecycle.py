@@ -22,7 +22,10 @@ def token(uid: str, seconds: int) -> str:
 @pytest.fixture
 async def secure(start_server: object) -> Server:
     return await start_server(  # type: ignore[operator, no-any-return]
-        apps=(AppSpec(APP_ID, APP_CERT), AppSpec(OTHER_APP_ID)), token_warning=unit(1)
+        # 1 s, not unit(1): token lifetimes are whole seconds that do not scale, and a warning
+        # as long as the token would come at once.
+        apps=(AppSpec(APP_ID, APP_CERT), AppSpec(OTHER_APP_ID)),
+        token_warning=1.0,
     )
 
 
@@ -124,7 +127,9 @@ async def test_reconnecting_with_an_expired_token_says_token_expired_and_renew_r
     await first.stop()
     assert await events.wait_for(STATES, "RECONNECTING", "INTERRUPTED")
     await asyncio.sleep(unit(2.2))  # let the token lapse while the server is down
-    second = Server(ServerConfig(port=port, data_dir=tmp_path / "d", apps=apps))  # type: ignore[operator]
+    second = Server(
+        ServerConfig(port=port, http_port=0, data_dir=tmp_path / "d", apps=apps)  # type: ignore[operator]
+    )
     await second.start()
     try:
         await events.wait_for("TokenExpired", timeout=unit(10))

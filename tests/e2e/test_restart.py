@@ -24,6 +24,7 @@ STATES = "ConnectionStateChanged"
 async def serve(data: Path, port: int = 0) -> tuple[asyncio.subprocess.Process, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "openrtm", "serve", "--port", str(port), "--data", str(data),
+        "--http-port", "0",  # port + 1 may be anyone's by the restart
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     assert proc.stdout is not None

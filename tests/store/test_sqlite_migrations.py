@@ -21,7 +21,7 @@ from openrtm.store import (
 )
 from tests.store.conftest import timeout
 
-LATEST = 4
+LATEST = 5
 
 V2_NOW = 1_700_000_000_000
 """When the version 2 data was written, in ms since the epoch."""
@@ -216,6 +216,8 @@ async def test_a_migrated_database_has_the_schema_of_a_new_one(
         "inbox_counts",
         "history",
         "history_app_ts",
+        "history_app_src_ts",
+        "history_app_dst_ts",
         "channel_attributes",
     }
 

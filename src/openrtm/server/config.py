@@ -97,7 +97,8 @@ class ServerConfig:
             sender hears ``received: false`` (below the SDK's 10 s request timeout).
         member_count_interval: least seconds between ``member_count`` pushes (spec §6.8).
         member_count_interval_large: the same above 512 members.
-        inbox_purge_interval: seconds between sweeps of expired offline messages.
+        inbox_purge_interval: seconds between sweeps of expired offline messages (and of
+            archived messages older than ``history_retention``).
         channel_attributes_ttl: seconds a channel keeps its attributes once it has no members
             (spec §6.7: "a couple of minutes").
         token_warning: seconds before a token's deadline that ``token_expiring`` is pushed
@@ -125,6 +126,16 @@ class ServerConfig:
             before the callee's invitation fails with ACCEPT_FAILURE (spec §1.5: 5).
         max_outgoing_invitations: invitations one session may have open at once; more are
             refused (code 103) so that one client cannot fill the server's memory.
+        history_retention: seconds an archived message (spec §6.3) is kept before the sweeper
+            deletes it; 0 keeps them forever. The spec leaves it unconfirmed; 30 days is one
+            of the durations Agora's later message history offers (1, 7, 30, 90, 365 days).
+        history_handle_ttl: seconds a REST history query handle and its result live after the
+            query is created; then polling it answers 410 (spec §7.4).
+        history_max_handles_per_app: live history query handles one App may hold; more
+            queries are refused (REST 429) so that one client cannot fill the server's memory.
+        history_rate_calls: REST history calls (query, poll and count combined) an App may
+            make in any ``history_rate_window`` seconds (spec §5.4: 10 a second).
+        history_rate_window: that window, in seconds.
         media_max_bytes: the largest media object an upload may carry (spec §5.2: 30 MB);
             larger is refused with SIZE_OVERFLOW (4).
         media_retention: seconds an uploaded object is served after its upload (spec §5.2:
@@ -165,6 +176,11 @@ class ServerConfig:
     invitation_expiry: float = 60.0
     invitation_accept_timeout: float = 5.0
     max_outgoing_invitations: int = 64
+    history_retention: float = 30 * 24 * 3600.0
+    history_handle_ttl: float = 300.0
+    history_max_handles_per_app: int = 64
+    history_rate_calls: int = 10
+    history_rate_window: float = 1.0
     media_max_bytes: int = MAX_MEDIA_BYTES
     media_retention: float = MEDIA_RETENTION
     media_stall_timeout: float = MEDIA_STALL_TIMEOUT
@@ -191,6 +207,11 @@ class ServerConfig:
     def message_rate(self) -> RateLimit:
         """The combined peer and channel message budget of one session (spec §5.4)."""
         return RateLimit(self.message_rate_calls, self.message_rate_window)
+
+    @property
+    def history_rate(self) -> RateLimit:
+        """An App's budget of REST history calls (spec §5.4)."""
+        return RateLimit(self.history_rate_calls, self.history_rate_window)
 
     @property
     def media_dir(self) -> Path:

@@ -30,6 +30,7 @@ from openrtm.protocol.codes import CloseCode, MessageType, PeerOnlineState
 from openrtm.protocol.messages import ClientMessage, Message
 from openrtm.server.auth import Authenticator
 from openrtm.server.config import ServerConfig
+from openrtm.server.history import HistoryQueries
 from openrtm.server.hub import Hub
 from openrtm.server.services.attributes import AttributeService
 from openrtm.server.services.channels import ChannelService
@@ -96,6 +97,13 @@ class Node:
         self.presence_service = PresenceService(self)
         self.attributes = AttributeService(self)
         self.invitations = InvitationService(self)
+        self.history = HistoryQueries(
+            self.store,
+            handle_ttl=config.history_handle_ttl,
+            max_handles_per_app=config.history_max_handles_per_app,
+            rate=config.history_rate,
+        )
+        """The REST history API's queries and counts (spec §7.4)."""
         self.media = MediaService(self)
         """Media objects and their counters ``bytes_in`` / ``bytes_out`` (read by metrics)."""
         self.handlers: dict[type[ClientMessage], Handler] = {
@@ -152,7 +160,12 @@ class Node:
 
     def _purge_inbox(self) -> None:
         # Spec §6.2: stored messages live 7 days; reads skip older ones, this reclaims them.
-        self.store.purge_expired(now_ms())
+        # The history archive (spec §6.3) is kept for the configured retention.
+        now = now_ms()
+        self.store.purge_expired(now)
+        retention = self.config.history_retention
+        if retention > 0:
+            self.store.purge_history(now - int(retention * 1000))
         self.timers.call_later(self.config.inbox_purge_interval, self._purge_inbox)
 
     async def stop(self) -> None:
@@ -173,6 +186,7 @@ class Node:
                 log.warning("%d connections did not close in time", len(self.hub.connections))
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.history.close()
         await self.broker.close()
         await self.store.close()
         timers = getattr(self, "timers", None)  # None if never started

@@ -10,7 +10,8 @@ The store keeps:
   :data:`EVENTS_KEPT_PER_APP` events per App ID and kind, oldest dropped;
 - the offline-message inbox of spec §6.2: at most :data:`INBOX_CAP` entries per receiver, kept
   at most :data:`INBOX_TTL_MS`, oldest dropped; read by peek, deleted by ack once delivered;
-- the message history of spec §6.3, an append-only archive for the REST history API (§7.4);
+- the message history of spec §6.3, an archive for the REST history API (§7.4): read by
+  filtered, ordered, paged time windows, purged by age on the server's retention;
 - the channel attributes of spec §6.7, kept until cleared: written by atomic read-modify-write
   operations that run the caller's limit check (spec §5.3) on the merged result, so that
   concurrent writers can never together break a limit;
@@ -39,6 +40,7 @@ __all__ = [
     "ChannelEventRecord",
     "ChannelEventType",
     "HistoryDestinationKind",
+    "HistoryOrder",
     "HistoryRecord",
     "InboxEntry",
     "MediaRecord",
@@ -63,6 +65,8 @@ INBOX_TTL_MS = 7 * 24 * 3600 * 1000
 UserEventType = Literal["Login", "Logout"]
 ChannelEventType = Literal["Join", "Leave"]
 HistoryDestinationKind = Literal["user", "channel"]
+HistoryOrder = Literal["asc", "desc"]
+"""Spec §7.4: ``"asc"`` oldest first, ``"desc"`` newest first (the exact reverse)."""
 
 
 class UserEventRecord(msgspec.Struct, frozen=True):
@@ -309,6 +313,61 @@ class Store(Protocol):
 
         Raises:
             ValueError: ``limit`` is less than 1.
+        """
+
+    async def history_query(
+        self,
+        app_id: str,
+        *,
+        source: str | None,
+        destination: str | None,
+        start_ms: int,
+        end_ms: int,
+        order: HistoryOrder,
+        offset: int,
+        limit: int,
+    ) -> list[HistoryRecord]:
+        """Return one page of the app's archived messages that match a filter (spec §7.4).
+
+        A message matches when ``start_ms <= ts < end_ms``, its sender is ``source`` (if
+        given) and its receiver or channel is ``destination`` (if given). The matches are
+        ordered by ``ts`` then by recording, oldest first for ``"asc"``; ``"desc"`` is the
+        exact reverse. The page is the ``limit`` matches after the first ``offset``.
+
+        Args:
+            app_id: the App whose archive is read.
+            source: the sender's user id, or None for any sender.
+            destination: the receiver's user id or the channel id, or None for any.
+            start_ms: the window's start, inclusive, in ms since the epoch.
+            end_ms: the window's end, exclusive.
+            order: ``"asc"`` or ``"desc"``.
+            offset: how many matches to skip, at least 0.
+            limit: the most matches to return, at least 1.
+
+        Raises:
+            ValueError: both ``source`` and ``destination`` are None, ``order`` is neither
+                ``"asc"`` nor ``"desc"``, ``offset`` is negative or ``limit`` below 1.
+        """
+
+    async def history_count(
+        self,
+        app_id: str,
+        *,
+        source: str | None,
+        destination: str | None,
+        start_ms: int,
+        end_ms: int,
+    ) -> int:
+        """Return how many archived messages match a filter, as :meth:`history_query` reads.
+
+        Raises:
+            ValueError: both ``source`` and ``destination`` are None.
+        """
+
+    def purge_history(self, before_ms: int) -> None:
+        """Enqueue, without waiting, the deletion of every archived message before ``before_ms``.
+
+        In every app. The server calls it from its sweeper timer with its history retention.
         """
 
     async def set_channel_attributes(

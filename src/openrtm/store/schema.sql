@@ -99,6 +99,13 @@ CREATE TABLE channel_attributes (
 ) WITHOUT ROWID;
 
 -- version 4
+-- The REST history API's filters (spec §7.4): by sender (source), and by receiver or channel
+-- (destination). Each index ends with ts and the implicit rowid, so a filtered time window is
+-- read in archive order, forwards or backwards, with no sort; counts read the index only.
+CREATE INDEX history_app_src_ts ON history (app_id, src, ts);
+CREATE INDEX history_app_dst_ts ON history (app_id, dst, ts);
+
+-- version 5
 -- Uploaded media objects (spec §1.6, §5.2: FILE and IMAGE messages, ≤ 1.4.x). The bytes are
 -- files beside the database (<data dir>/media/<app_id>/<media_id>); a row is written once the
 -- file is in place and deleted before the file is, so a crash leaves at worst a file without

@@ -27,6 +27,7 @@ from openrtm.store.base import (
     AttributeCheck,
     ChannelAttributes,
     ChannelEventRecord,
+    HistoryOrder,
     HistoryRecord,
     InboxEntry,
     MediaRecord,
@@ -40,6 +41,12 @@ __all__ = ["SqliteStore"]
 def _check_limit(limit: int) -> None:
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
+
+
+def _check_history_filter(source: str | None, destination: str | None) -> None:
+    # Spec §7.4: a filter with neither a source nor a destination is invalid.
+    if source is None and destination is None:
+        raise ValueError("source or destination must be given")
 
 
 class SqliteStore(SqliteWriter):
@@ -125,6 +132,62 @@ class SqliteStore(SqliteWriter):
         return await self._submit(
             lambda conn: sqlite_history.query(conn, app_id, start_ms, end_ms, limit)
         )
+
+    async def history_query(
+        self,
+        app_id: str,
+        *,
+        source: str | None,
+        destination: str | None,
+        start_ms: int,
+        end_ms: int,
+        order: HistoryOrder,
+        offset: int,
+        limit: int,
+    ) -> list[HistoryRecord]:
+        _check_history_filter(source, destination)
+        _check_limit(limit)
+        if order not in ("asc", "desc"):
+            raise ValueError(f"order must be 'asc' or 'desc', got {order!r}")
+        if offset < 0:
+            raise ValueError(f"offset must be at least 0, got {offset}")
+        return await self._submit(
+            partial(
+                sqlite_history.select,
+                app_id=app_id,
+                source=source,
+                destination=destination,
+                start_ms=start_ms,
+                end_ms=end_ms,
+                order=order,
+                offset=offset,
+                limit=limit,
+            )
+        )
+
+    async def history_count(
+        self,
+        app_id: str,
+        *,
+        source: str | None,
+        destination: str | None,
+        start_ms: int,
+        end_ms: int,
+    ) -> int:
+        _check_history_filter(source, destination)
+        return await self._submit(
+            partial(
+                sqlite_history.count,
+                app_id=app_id,
+                source=source,
+                destination=destination,
+                start_ms=start_ms,
+                end_ms=end_ms,
+            )
+        )
+
+    def purge_history(self, before_ms: int) -> None:
+        self._enqueue(lambda conn: sqlite_history.purge(conn, before_ms))
 
     # -- channel attributes (spec §6.7) ----------------------------------------------------
     # partial(), not a lambda: the copies of attrs and keys are taken now, on the event loop,
