@@ -121,8 +121,9 @@ def section(size: int, runs: int, times: dict[str, list[float]]) -> str:
 `python -m bench.media` ({date} UTC, commit `{commit}`): a {size / 1e6:.1f} MB file of random
 bytes ({size:,} bytes, the 30 MB limit) uploaded and downloaded by the Python SDK through
 `openrtm serve` on loopback, {runs} runs each, against a plain copy of the same file on the
-same disk. Server and client share the machine's cores; every transfer writes a file and
-fsyncs it, as the copy does.
+same disk. Server and client share the machine's cores. An upload ends with the server's
+fsync, as the copy does; a download ends when the client's file is written (no fsync). The
+upload pays for the SDK reading the file and the server writing it, on one event loop each.
 
 {table(size, times)}
 {END_MEDIA}"""
