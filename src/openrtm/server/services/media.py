@@ -135,14 +135,14 @@ class MediaService:
 
     def session_for(self, ticket: str) -> Session | None:
         """The live session ``ticket`` belongs to, or None (forged, malformed or stale)."""
-        if len(ticket) > _MAX_TICKET_CHARS:
-            return None
+        if len(ticket) > _MAX_TICKET_CHARS or not ticket.isascii():
+            return None  # hmac.compare_digest refuses non-ASCII strings
         claims, _, mac = ticket.partition(".")
         try:
             if not hmac.compare_digest(mac, self._mac(claims)):
                 return None
             app_id, uid, session_id = _claims_decoder.decode(_unb64(claims))
-        except (UnicodeEncodeError, binascii.Error, msgspec.DecodeError, ValueError):
+        except (binascii.Error, msgspec.DecodeError, ValueError):
             return None
         session = self._node.hub.user(app_id, uid)
         if session is None or session.session_id != session_id:
