@@ -80,7 +80,7 @@ async def test_a_file_path_round_trips_to_a_file(
     tmp_path.mkdir()
     source = tmp_path / "report.pdf"
     source.write_bytes(b"%PDF-1.4\n" + os.urandom(3 * MiB))
-    params = openrtm.MediaMessageParams(file_name="report.pdf", thumbnail=b"\x01\x02")
+    params = openrtm.MediaMessageParams(file_name="report.pdf", thumbnail=bytearray(b"\x01\x02"))
     message = await alice.create_media_message_by_uploading(str(source), params)
     assert (message.size, message.thumbnail) == (source.stat().st_size, b"\x01\x02")
     target = tmp_path / "copy.pdf"

@@ -118,7 +118,7 @@ class MediaMessageParams:
         message_type: ``"FILE"`` or ``"IMAGE"``.
         file_name: the file name shown to receivers.
         description: free text.
-        thumbnail: a thumbnail's bytes, or None.
+        thumbnail: a thumbnail's bytes (also a bytearray or memoryview), or None.
         width: IMAGE: the width in pixels; 0: read from a PNG, JPEG, GIF or BMP header.
         height: IMAGE: the height in pixels; 0 likewise.
         thumbnail_width: IMAGE: the thumbnail's width in pixels.
@@ -128,7 +128,7 @@ class MediaMessageParams:
     message_type: str = MessageType.FILE.value
     file_name: str = ""
     description: str = ""
-    thumbnail: bytes | None = None
+    thumbnail: bytes | bytearray | memoryview | None = None
     width: int = 0
     height: int = 0
     thumbnail_width: int = 0
@@ -164,14 +164,15 @@ class MediaMessageParams:
             return "message_type is FILE or IMAGE"
         if not isinstance(self.file_name, str) or not isinstance(self.description, str):
             return "file_name and description are strings"
-        if self.thumbnail is not None and not isinstance(self.thumbnail, bytes):
+        if self.thumbnail is not None and not isinstance(
+            self.thumbnail, bytes | bytearray | memoryview
+        ):
             return "a thumbnail is bytes"
         sizes = (self.width, self.height, self.thumbnail_width, self.thumbnail_height)
         if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in sizes):
             return "width and height are non-negative integers"
-        if media_message_size(self.file_name, self.description, self.thumbnail) > (
-            MAX_MESSAGE_BYTES
-        ):
+        thumbnail = None if self.thumbnail is None else bytes(self.thumbnail)
+        if media_message_size(self.file_name, self.description, thumbnail) > MAX_MESSAGE_BYTES:
             return "file name, description and thumbnail over 32 KB"
         return None
 
@@ -247,7 +248,7 @@ class MediaCalls:
             file_name=typed.file_name,
             size=result.size,
             description=typed.description,
-            thumbnail=typed.thumbnail,
+            thumbnail=None if typed.thumbnail is None else bytes(typed.thumbnail),
             width=(typed.width or result.width or 0) if image else 0,
             height=(typed.height or result.height or 0) if image else 0,
             thumbnail_width=typed.thumbnail_width if image else 0,
