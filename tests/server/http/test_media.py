@@ -398,3 +398,40 @@ async def test_a_restart_removes_leftovers_and_keeps_objects(
     assert [p.name for p in media_files(again)] == [kept["media_id"]]
     ticket = await ticket_of(again, make_client, "carol")
     assert (await download(again, ticket, kept["media_id"]))[:2] == (200, b"keep me")
+
+
+async def test_a_download_whose_reader_stops_reading_is_abandoned(
+    start_server: ServerFactory, make_client: ClientFactory
+) -> None:
+    server = await start_server(media_stall_timeout=unit(0.5))
+    ticket = await ticket_of(server, make_client)
+    _, result = await upload(server, ticket, os.urandom(30 * MiB))
+    reader, writer = await asyncio.open_connection(server.config.host, server.http.port)
+    writer.write(
+        f"GET /media/{result['media_id']} HTTP/1.1\r\nHost: x\r\n"
+        f"Authorization: Bearer {ticket}\r\n\r\n".encode()
+    )
+    await writer.drain()
+    media = server.node.media
+    await until(lambda: media._transfers)  # sending, until the socket buffers are full
+    await until(lambda: not media._transfers, timeout=unit(10))  # then given up
+    assert media.bytes_out < 30 * MiB
+    received = 0
+    while chunk := await asyncio.wait_for(reader.read(1 << 20), unit(5)):
+        received += len(chunk)
+    assert received < 30 * MiB  # the connection ended short of Content-Length
+    writer.close()
+
+
+def test_the_media_settings_come_from_toml() -> None:
+    from openrtm.server import ServerConfig
+
+    config = ServerConfig.from_mapping(
+        {"media_max_bytes": 1000, "media_retention": 60, "media_stall_timeout": 5}
+    )
+    assert (config.media_max_bytes, config.media_retention, config.media_stall_timeout) == (
+        1000,
+        60.0,
+        5.0,
+    )
+    assert config.media_dir == config.data_dir / "media"
