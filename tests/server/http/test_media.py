@@ -435,3 +435,14 @@ def test_the_media_settings_come_from_toml() -> None:
         5.0,
     )
     assert config.media_dir == config.data_dir / "media"
+
+
+async def test_a_store_failure_is_503_with_code_1_and_keeps_nothing(
+    server: Server, make_client: ClientFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    ticket = await ticket_of(server, make_client)
+    await server.node.store.close()  # the database is gone (what a disk failure looks like)
+    status, body = await upload(server, ticket, b"lost")
+    assert (status, body["code"], body["name"]) == (503, 1, "RtmUnavailableError")
+    assert media_files(server) == []
+    assert not [r for r in caplog.records if r.exc_info]  # one line, no traceback

@@ -34,6 +34,7 @@ from openrtm.protocol.media import MEDIA_PATH, UploadResult, error_body
 from openrtm.server.http.context import NODE
 from openrtm.server.services.media import MediaService
 from openrtm.server.session import Session
+from openrtm.store.base import StoreError
 
 __all__ = ["byte_range", "setup"]
 
@@ -120,7 +121,11 @@ async def upload(request: web.Request) -> web.StreamResponse:
                 429, UploadMediaError.CONCURRENCY_LIMIT_EXCEEDED, "9 transfers under way"
             )
         try:
-            temp = media.temp_upload()
+            try:
+                temp = media.temp_upload()
+            except OSError as exc:
+                log.error("cannot start an upload: %s", exc.strerror or type(exc).__name__)
+                raise _Refused(503, UploadMediaError.FAILURE, "cannot store the object") from None
             limit, stall = node.config.media_max_bytes, node.config.media_stall_timeout
             loop = asyncio.get_running_loop()
             try:
@@ -165,7 +170,12 @@ async def upload(request: web.Request) -> web.StreamResponse:
             except BaseException:
                 temp.discard()
                 raise
-            record = await media.keep(session, temp)
+            try:
+                record = await media.keep(session, temp)
+            except (OSError, StoreError) as exc:
+                # Disk or database trouble: the server's, not the client's; keep removed it.
+                log.error("cannot keep an upload: %s", type(exc).__name__)
+                raise _Refused(503, UploadMediaError.FAILURE, "cannot store the object") from None
         finally:
             media.release(session)
     except _Refused as refused:
