@@ -16,6 +16,7 @@ spec §4.16:
 413    4 SIZE_OVERFLOW (upload): over ``media_max_bytes``
 416    a Range outside the object (with ``Content-Range: bytes */SIZE``)
 429    5 CONCURRENCY_LIMIT_EXCEEDED: 9 transfers of this session under way
+503    1 FAILURE (upload): the server cannot store the object (disk, database)
 =====  ===================================================================================
 """
 
