@@ -29,6 +29,9 @@ DOC = REPO / "docs" / "benchmarks.md"
 PLOT = REPO / "docs" / "benchmarks.png"
 END_MARK = "<!-- END GENERATED: everything below is kept as it is by bench/report.py -->"
 HISTORY_MARK = "<!-- bench/report.py adds a History row above this line -->"
+# The media section (python -m bench.media --docs) lives in the kept part, between these.
+BEGIN_MEDIA = "<!-- BEGIN MEDIA: rewritten by python -m bench.media --docs -->"
+END_MEDIA = "<!-- END MEDIA -->"
 
 SYSTEM_LABELS = {"openrtm": "openrtm", "relay": "bare picows relay", "socketio": "python-socketio"}
 WORKLOAD_LABELS = {
@@ -432,6 +435,7 @@ python -m bench --systems openrtm --workloads fanout1000 --runs 1  # one workloa
 python -m bench.report --docs   # re-render this file from bench/results/latest.json
 python -m bench.hotpath         # the pure-Python cost of a p2p round trip, no sockets
 python -m bench.instructions    # instructions per p2p round trip of the live server (valgrind)
+python -m bench.media           # 30 MB upload and download through the server vs a file copy
 ```
 
 `--rev REV` measures openrtm as of a commit (exported with `git archive`, so uncommitted work in
@@ -483,6 +487,13 @@ Throughput ratios above 1 favour openrtm; CPU-per-op ratios below 1 favour openr
 
 
 _DEFAULT_TAIL = f"""{END_MARK}
+
+{BEGIN_MEDIA}
+## Media transfers
+
+Upload and download throughput of a 30 MB object through the server against a plain file copy
+on the same disk: run `python -m bench.media --docs` to fill this section.
+{END_MEDIA}
 
 ## Findings
 

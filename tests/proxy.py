@@ -6,6 +6,8 @@ forwards again; ``drop()`` closes every connection, as a lost link does. ``refus
 new connections away at once until ``accept()``: the network is down, retries fail fast.
 ``freeze()`` silences only the connections open now, closes included, while new ones flow:
 the old link died without either end hearing of it, and the client has a new one.
+``throttle(seconds)`` waits that long before forwarding each read (at most 64 KiB): a slow
+link, for transfers that must last a while.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class TcpProxy:
         self._writers: set[asyncio.StreamWriter] = set()
         self._accepting = True
         self._tasks: set[asyncio.Task[None]] = set()
+        self._delay = 0.0
 
     @property
     def url(self) -> str:
@@ -48,6 +51,9 @@ class TcpProxy:
     def freeze(self) -> None:
         for gate in self._gates:
             gate.clear()
+
+    def throttle(self, seconds: float) -> None:
+        self._delay = seconds
 
     def refuse(self) -> None:
         self._accepting = False
@@ -97,6 +103,8 @@ class TcpProxy:
                 if not data:
                     break
                 await gate.wait()
+                if self._delay:
+                    await asyncio.sleep(self._delay)
                 sink.write(data)
                 await sink.drain()
             await gate.wait()  # a silenced link does not pass its close on either

@@ -14,6 +14,11 @@ from openrtm.client.attributes import ChannelAttribute, ChannelAttributeOptions
 from openrtm.client.channel import RtmChannel
 from openrtm.client.client import RtmClient, create_instance
 from openrtm.client.invitation import LocalInvitation, RemoteInvitation
+from openrtm.client.media import (
+    MediaMessageParams,
+    MediaOperationProgress,
+    MediaTransferHandler,
+)
 from openrtm.client.messages import (
     PeerMessageSendResult,
     ReceivedMessageProperties,
@@ -55,6 +60,9 @@ __all__ = [
     "LocalInvitation",
     "LocalInvitationFailureReason",
     "LocalInvitationState",
+    "MediaMessageParams",
+    "MediaOperationProgress",
+    "MediaTransferHandler",
     "MessageType",
     "PeerMessageSendResult",
     "PeerOnlineState",

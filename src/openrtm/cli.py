@@ -150,6 +150,7 @@ _HTTP_PATHS = (
     ("readiness", "readyz"),
     ("REST API", "dev/v2/project/{appid}/"),
     ("OpenAPI", "openapi.json"),
+    ("media", "media"),
 )
 
 

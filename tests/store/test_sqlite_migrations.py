@@ -21,7 +21,7 @@ from openrtm.store import (
 )
 from tests.store.conftest import timeout
 
-LATEST = 4
+LATEST = 5
 
 V2_NOW = 1_700_000_000_000
 """When the version 2 data was written, in ms since the epoch."""

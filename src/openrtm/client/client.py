@@ -31,10 +31,12 @@ from openrtm.client.config import normalize_config
 from openrtm.client.connection import Connection, LinkLost
 from openrtm.client.events import EventEmitter
 from openrtm.client.invitation import InvitationCalls, InvitationMethods
+from openrtm.client.media import MediaCalls, MediaMethods
 from openrtm.client.messages import (
     PeerMessageSendResult,
     RtmMessage,
     SendMessageOptions,
+    from_dict,
 )
 from openrtm.client.peers import PeerCalls
 from openrtm.client.presence import PresenceCalls, PresenceMethods
@@ -111,7 +113,7 @@ def create_instance(
     return RtmClient(app_id, config, server=server)
 
 
-class RtmClient(PresenceMethods, AttributeMethods, InvitationMethods, EventEmitter):
+class RtmClient(PresenceMethods, AttributeMethods, InvitationMethods, MediaMethods, EventEmitter):
     """A client of one App (spec §1.2); create it with :func:`create_instance`.
 
     Events: ``ConnectionStateChanged(new_state, reason)`` (strings, spec §3.1);
@@ -153,6 +155,7 @@ class RtmClient(PresenceMethods, AttributeMethods, InvitationMethods, EventEmitt
         self._presence = PresenceCalls(self)
         self._attributes = AttributeCalls(self)
         self._invitations = InvitationCalls(self)
+        self._media = MediaCalls(self)
         self._push_handlers: dict[type[ServerFrame], Callable[[Any], None]] = {
             ChannelMessagePush: self._on_channel_push,
             MemberJoinedPush: self._on_channel_push,
@@ -198,6 +201,13 @@ class RtmClient(PresenceMethods, AttributeMethods, InvitationMethods, EventEmitt
         if ":" in host:
             host = f"[{host}]"
         return f"{scheme}://{host}:{session.http_port}/"
+
+    @property
+    def media_ticket(self) -> str | None:
+        """The login session's credential for media transfers (``Authorization: Bearer``),
+        known once logged in; the SDK's media methods use it."""
+        session = self._session
+        return session.media_ticket if session is not None else None
 
     @property
     def logged_in(self) -> bool:
@@ -324,6 +334,19 @@ class RtmClient(PresenceMethods, AttributeMethods, InvitationMethods, EventEmitt
             RtmTimeoutError: 2, no answer in time.
         """
         return await self._peers.send(message, peer_id, options)
+
+    def create_message(self, message: RtmMessage | dict[str, Any]) -> RtmMessage:
+        """Build a message from a dict in the Web shape (``createMessage``, spec §1.2).
+
+        In 1.4.x this rebuilds a FILE or IMAGE message from a known media id:
+        ``{"mediaId": ..., "messageType": "FILE" | "IMAGE", "fileName": ..., "size": ...,
+        "description": ..., "thumbnail": ..., "width": ..., ...}``. Nothing is checked until
+        the message is sent (an invalid one is refused then); an ``RtmMessage`` is returned
+        as is.
+        """
+        if isinstance(message, RtmMessage):
+            return message
+        return from_dict(message)
 
     def create_channel(self, channel_id: str) -> RtmChannel:
         """Create a channel object; joining is separate (spec §1.2 ``createChannel``).

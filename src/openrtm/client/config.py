@@ -6,6 +6,7 @@ from typing import Any
 
 from openrtm.errors import error_for
 from openrtm.protocol.codes import CreateInstanceError
+from openrtm.protocol.limits import MAX_MEDIA_BYTES, MEDIA_STALL_TIMEOUT
 
 __all__ = ["normalize_config"]
 
@@ -22,6 +23,8 @@ _CONFIG_KEYS = {
     "ping_interval": None,
     "ping_timeout": None,
     "connect_timeout": None,
+    "media_max_bytes": None,
+    "media_stall_timeout": None,
 }
 _DEFAULTS: dict[str, Any] = {
     # Spec §3.1: the Web bundle gives up logging in after 12 s.
@@ -39,6 +42,10 @@ _DEFAULTS: dict[str, Any] = {
     # One attempt to connect and upgrade; a link that swallows it is retried within the login
     # timeout instead of using all of it (spec §3.1: the Web SDK waits 6 s per edge, twice).
     "connect_timeout": 3.0,
+    # Spec §5.2: uploads of at most 30 MB (the server's default limit; it has the last word).
+    "media_max_bytes": MAX_MEDIA_BYTES,
+    # Spec §4.17: a media transfer fails after 120 s without progress.
+    "media_stall_timeout": MEDIA_STALL_TIMEOUT,
 }
 
 

@@ -29,15 +29,20 @@ __all__ = [
     "MAX_ATTRIBUTE_PAIRS",
     "MAX_ATTRIBUTE_VALUE_BYTES",
     "MAX_CHANNEL_ATTRIBUTES_TOTAL_BYTES",
+    "MAX_CONCURRENT_TRANSFERS",
     "MAX_FRAME_BYTES",
     "MAX_INVITATION_TEXT_BYTES",
     "MAX_JOINED_CHANNELS",
+    "MAX_MEDIA_BYTES",
     "MAX_MEMBER_COUNT_CHANNELS",
     "MAX_MEMBER_EVENTS_CHANNEL_SIZE",
     "MAX_MESSAGE_BYTES",
     "MAX_QUERY_PEERS",
     "MAX_SUBSCRIBED_PEERS",
     "MAX_USER_ATTRIBUTES_TOTAL_BYTES",
+    "MEDIA_ID_PATTERN",
+    "MEDIA_RETENTION",
+    "MEDIA_STALL_TIMEOUT",
     "MEMBER_COUNT_RATE",
     "QUERY_ONLINE_RATE",
     "QUERY_SUBSCRIPTIONS_RATE",
@@ -52,7 +57,9 @@ __all__ = [
     "attribute_map_error",
     "is_valid_app_id",
     "is_valid_channel_id",
+    "is_valid_media_id",
     "is_valid_user_id",
+    "media_message_size",
     "message_error",
     "peer_ids_error",
     "peer_message_error",
@@ -69,6 +76,18 @@ ID_PATTERN = re.compile(f"[{_JS_WHITESPACE}A-Za-z0-9_!#$%&()+,.:;<=>?@\\[\\]^{{|
 # Spec §5.2.
 MAX_MESSAGE_BYTES = 32 * 1024
 MAX_INVITATION_TEXT_BYTES = 8 * 1024
+
+# Spec §5.2 (≤ 1.4.x media): a non-empty object of at most 30 MB (the Web d.ts says 32 MB; the
+# native headers and limitation pages say 30, the safe side), kept 7 days; at most 9 uploads
+# and downloads at once per client; spec §4.17: a transfer fails after 120 s without progress.
+MAX_MEDIA_BYTES = 30 * 1024 * 1024
+MEDIA_RETENTION = 7 * 24 * 3600.0
+MAX_CONCURRENT_TRANSFERS = 9
+MEDIA_STALL_TIMEOUT = 120.0
+
+# Our own: the media ids the server gives out are 32 URL-safe characters (24 random bytes);
+# anything else is refused before it is used in a path or a query.
+MEDIA_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 # Spec §1.5: a peer text message starting with this is an end-call signal for legacy Signaling.
 END_CALL_PREFIX = "AgoraRTMLegacyEndcallCompatibleMessagePrefix"
@@ -126,6 +145,11 @@ def is_valid_channel_id(channel_id: object) -> bool:
     return is_valid_user_id(channel_id)
 
 
+def is_valid_media_id(media_id: object) -> bool:
+    """Return whether ``media_id`` has the shape of an id the server gives out."""
+    return isinstance(media_id, str) and MEDIA_ID_PATTERN.fullmatch(media_id) is not None
+
+
 def text_size(text: str) -> int:
     """Return the UTF-8 size in bytes, which is what every text limit counts (spec §5.2)."""
     return len(text.encode("utf-8"))
@@ -136,20 +160,28 @@ def raw_message_size(raw: bytes, description: str) -> int:
     return len(raw) + text_size(description)
 
 
+def media_message_size(name: str, description: str, thumbnail: bytes | None) -> int:
+    """Return what a FILE or IMAGE message counts against 32 KB (spec §5.2): the UTF-8 file
+    name and description plus the thumbnail's bytes."""
+    return text_size(name) + text_size(description) + (len(thumbnail) if thumbnail else 0)
+
+
 # Read for every message: as globals, not off the class (on Python 3.11 that goes through
 # ``EnumType.__getattr__``, see server/session.py).
 _TEXT, _RAW = MessageType.TEXT, MessageType.RAW
+_FILE, _IMAGE = MessageType.FILE, MessageType.IMAGE
 
 
 def message_error(msg: Message) -> str | None:
     """Return why ``msg`` may not be sent, or None when it may (spec §1.6, §5.2).
 
     TEXT: ``text`` of at most 32 KB UTF-8 and no raw payload. RAW: a raw payload whose bytes
-    plus the UTF-8 description are at most 32 KB, and no text. FILE and IMAGE are sent by the
-    media API (not in this protocol version).
+    plus the UTF-8 description are at most 32 KB, and no text. FILE and IMAGE: ``media`` with
+    a valid media id, file name, description and thumbnail at most 32 KB together, no text
+    and no raw payload; image sizes only on IMAGE.
     """
     if msg.type is _TEXT:
-        if msg.raw is not None or msg.description:
+        if msg.raw is not None or msg.description or msg.media is not None:
             return "a TEXT message carries text only"
         # A UTF-8 character is at most 4 bytes: most texts need no encoding to be measured.
         text = msg.text
@@ -157,12 +189,28 @@ def message_error(msg: Message) -> str | None:
             return "text over 32 KB"
         return None
     if msg.type is _RAW:
-        if msg.raw is None or msg.text:
+        if msg.raw is None or msg.text or msg.media is not None:
             return "a RAW message carries a raw payload and an optional description"
         if raw_message_size(msg.raw, msg.description) > MAX_MESSAGE_BYTES:
             return "raw payload and description over 32 KB"
         return None
-    return f"{msg.type} messages are not supported yet"
+    return _media_message_error(msg)
+
+
+def _media_message_error(msg: Message) -> str | None:
+    # Spec §1.6: FILE and IMAGE (≤ 1.4.x); their limit is spec §5.2's 32 KB of metadata.
+    media = msg.media
+    if media is None or msg.raw is not None or msg.text:
+        return f"a {msg.type} message carries media and an optional description only"
+    if not is_valid_media_id(media.id):
+        return "invalid media id"
+    if msg.type is _FILE and (
+        media.width or media.height or media.thumb_width or media.thumb_height
+    ):
+        return "a FILE message has no image sizes"
+    if media_message_size(media.name, msg.description, media.thumb) > MAX_MESSAGE_BYTES:
+        return "file name, description and thumbnail over 32 KB"
+    return None
 
 
 def peer_message_error(msg: Message) -> str | None:

@@ -11,7 +11,7 @@ a version bump; anything else changes ``PROTOCOL_VERSION``, which the client sen
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 
@@ -42,6 +42,7 @@ __all__ = [
     "Login",
     "LoginResult",
     "Logout",
+    "Media",
     "MemberCountPush",
     "MemberJoinedPush",
     "MemberLeftPush",
@@ -122,17 +123,48 @@ class RenewToken(Request, tag="renew_token"):
     not_logged_in_code = RenewTokenError.USER_NOT_LOGGED_IN
 
 
+_Count = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class Media(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    """What a FILE or IMAGE message says of its uploaded object (spec §1.6, ≤ 1.4.x).
+
+    Attributes:
+        id: the media id the upload returned (``mediaId``); download it from the HTTP face.
+        name: the file name (``fileName``).
+        size: the object's size in bytes.
+        thumb: the thumbnail's bytes (base64 in JSON), if any.
+        width: IMAGE: the image's width in pixels (0: unknown).
+        height: IMAGE: its height.
+        thumb_width: IMAGE: the thumbnail's width in pixels (``thumbnailWidth``).
+        thumb_height: IMAGE: the thumbnail's height.
+    """
+
+    id: str
+    name: str = ""
+    size: _Count = 0
+    thumb: bytes | None = None
+    width: _Count = 0
+    height: _Count = 0
+    thumb_width: _Count = 0
+    thumb_height: _Count = 0
+
+
 class Message(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """A message body, peer or channel (spec §1.6).
 
     TEXT carries ``text``; RAW carries ``raw`` (base64 in JSON) and an optional
-    ``description``. Limits are checked by :func:`openrtm.protocol.limits.message_error`.
+    ``description``; FILE and IMAGE carry ``media`` and an optional ``description``. Limits
+    are checked by :func:`openrtm.protocol.limits.message_error`.
     """
 
     type: MessageType = MessageType.TEXT
     text: str = ""
     raw: bytes | None = None
     description: str = ""
+    # One optional field for both media kinds: a TEXT or RAW message pays one default check
+    # to encode, nothing to decode (docs/benchmarks.md).
+    media: Media | None = None
 
 
 class SendPeerMessage(Request, tag="peer_msg"):
@@ -222,6 +254,9 @@ class LoginResult(msgspec.Struct, kw_only=True, omit_defaults=True):
             configured with a public URL (e.g. behind a reverse proxy).
         http_port: otherwise the HTTP face's port, on the host the client connected to, with
             ``http`` for ``ws`` and ``https`` for ``wss``.
+        media_ticket: the bearer credential of this login session for media transfers on the
+            HTTP face (``Authorization: Bearer <ticket>``); valid while the session lives,
+            the same across a resume.
     """
 
     session_id: str
@@ -232,6 +267,7 @@ class LoginResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     resumed: bool = False
     http: str | None = None
     http_port: int | None = None
+    media_ticket: str | None = None
 
 
 class RenewTokenResult(msgspec.Struct, kw_only=True, omit_defaults=True):

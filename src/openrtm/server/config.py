@@ -9,6 +9,7 @@ A TOML file holds the same settings as the flags, plus the tunables that have no
     data = "/var/lib/openrtm"
     login_timeout = 10.0
     rest_credentials = ["CUSTOMER_ID:CUSTOMER_SECRET"]   # REST API, HTTP Basic (spec §7.1)
+    media_max_bytes = 31457280                # uploads up to 30 MB (spec §5.2)
 
     [[app]]
     id = "0123456789abcdef0123456789abcdef"
@@ -24,7 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openrtm.protocol.limits import MAX_FRAME_BYTES, RateLimit, is_valid_app_id
+from openrtm.protocol.limits import (
+    MAX_FRAME_BYTES,
+    MAX_MEDIA_BYTES,
+    MEDIA_RETENTION,
+    MEDIA_STALL_TIMEOUT,
+    RateLimit,
+    is_valid_app_id,
+)
 
 __all__ = [
     "AppSpec",
@@ -166,6 +174,13 @@ class ServerConfig:
         history_rate_calls: REST history calls (query, poll and count combined) an App may
             make in any ``history_rate_window`` seconds (spec §5.4: 10 a second).
         history_rate_window: that window, in seconds.
+        media_max_bytes: the largest media object an upload may carry (spec §5.2: 30 MB);
+            larger is refused with SIZE_OVERFLOW (4).
+        media_retention: seconds an uploaded object is served after its upload (spec §5.2:
+            7 days); then its id is NOT_EXIST and the sweeper deletes it.
+        media_stall_timeout: seconds a transfer may go without a byte moving before it is
+            abandoned (spec §4.17: 120).
+        media_purge_interval: seconds between sweeps that delete expired media objects.
     """
 
     host: str = "127.0.0.1"
@@ -207,6 +222,10 @@ class ServerConfig:
     history_max_handles_per_app: int = 64
     history_rate_calls: int = 10
     history_rate_window: float = 1.0
+    media_max_bytes: int = MAX_MEDIA_BYTES
+    media_retention: float = MEDIA_RETENTION
+    media_stall_timeout: float = MEDIA_STALL_TIMEOUT
+    media_purge_interval: float = 3600.0
 
     def __post_init__(self) -> None:
         url = self.public_url
@@ -234,6 +253,11 @@ class ServerConfig:
     def history_rate(self) -> RateLimit:
         """An App's budget of REST history calls (spec §5.4)."""
         return RateLimit(self.history_rate_calls, self.history_rate_window)
+
+    @property
+    def media_dir(self) -> Path:
+        """Where uploaded media objects live: ``<data_dir>/media``."""
+        return self.data_dir / "media"
 
     @property
     def store_path(self) -> Path:

@@ -36,6 +36,7 @@ from openrtm.server.services.attributes import AttributeService
 from openrtm.server.services.channels import ChannelService
 from openrtm.server.services.invitations import InvitationService
 from openrtm.server.services.login import LoginService
+from openrtm.server.services.media import MediaService
 from openrtm.server.services.peers import PeerService
 from openrtm.server.services.presence import PresenceService
 from openrtm.server.session import DETACHED, LOGGED_IN, Session, SessionEvent, Transport
@@ -103,6 +104,8 @@ class Node:
             rate=config.history_rate,
         )
         """The REST history API's queries and counts (spec §7.4)."""
+        self.media = MediaService(self)
+        """Media objects and their counters ``bytes_in`` / ``bytes_out`` (read by metrics)."""
         self.handlers: dict[type[ClientMessage], Handler] = {
             **self.login.handlers(),
             **self.peers.handlers(),
@@ -131,6 +134,7 @@ class Node:
         self.ready = True
         await self.broker.start(self)
         self._purge_inbox()
+        await self.media.start()
         self.timers.call_later(self.config.keepalive_interval, self._sweep)
         for app_id, channel in await self.store.channels_with_attributes():
             self.channels.expire_attributes_when_empty(app_id, channel)

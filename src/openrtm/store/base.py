@@ -14,7 +14,9 @@ The store keeps:
   filtered, ordered, paged time windows, purged by age on the server's retention;
 - the channel attributes of spec §6.7, kept until cleared: written by atomic read-modify-write
   operations that run the caller's limit check (spec §5.3) on the merged result, so that
-  concurrent writers can never together break a limit.
+  concurrent writers can never together break a limit;
+- the metadata of uploaded media objects (spec §5.2), until they expire; the objects' bytes
+  are files the media service keeps beside the store.
 
 Every method is keyed by App ID; nothing ever crosses App IDs.
 """
@@ -41,6 +43,7 @@ __all__ = [
     "HistoryOrder",
     "HistoryRecord",
     "InboxEntry",
+    "MediaRecord",
     "Store",
     "StoreError",
     "UserEventRecord",
@@ -145,6 +148,30 @@ class ChannelAttribute(msgspec.Struct, frozen=True):
     value: str
     last_update_user_id: str
     last_update_ts: int
+
+
+class MediaRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """An uploaded media object (spec §1.6, §5.2), as the media service keeps it.
+
+    Attributes:
+        media_id: its id, unique in the whole store (random, unguessable).
+        size: its size in bytes.
+        content_type: its MIME type, sniffed at upload.
+        width: an image's width in pixels, 0 when unknown or not an image.
+        height: an image's height in pixels, 0 when unknown or not an image.
+        uploader: the user id that uploaded it.
+        created_ms: when the upload finished, in milliseconds since the epoch.
+        expires_ms: when it stops being served (and may be purged), in ms since the epoch.
+    """
+
+    media_id: str
+    size: int
+    content_type: str
+    width: int = 0
+    height: int = 0
+    uploader: str
+    created_ms: int
+    expires_ms: int
 
 
 ChannelAttributes = dict[str, ChannelAttribute]
@@ -419,6 +446,37 @@ class Store(Protocol):
 
         Of ``app_id`` only, or of every app when None. The server calls it at start to schedule
         the clean-up of channels that stay empty (spec §6.7).
+        """
+
+    async def media_put(self, app_id: str, record: MediaRecord) -> None:
+        """Record an uploaded object of ``app_id``; durable when this returns.
+
+        The media service calls it once the object's file is in place, so that a crash
+        leaves at worst a file without a record, which it removes at start.
+
+        Raises:
+            StoreError: a record with the same id exists (ids are random: a bug or a replay).
+        """
+
+    async def media_get(self, app_id: str, media_id: str, now_ms: int) -> MediaRecord | None:
+        """Return the object ``media_id`` of ``app_id``, or None if unknown or expired.
+
+        Expired: ``expires_ms <= now_ms``. Another App's object is unknown (design §2).
+        """
+
+    async def media_take_expired(self, now_ms: int, limit: int = 1000) -> list[tuple[str, str]]:
+        """Delete the records of up to ``limit`` expired objects, in every App; return their
+        ``(app_id, media_id)``, so that the caller removes their files.
+
+        Raises:
+            ValueError: ``limit`` is less than 1.
+        """
+
+    async def media_ids(self) -> set[tuple[str, str]]:
+        """Return the ``(app_id, media_id)`` of every recorded object, expired or not.
+
+        Read at start, to remove the files that have no record (an upload cut by a crash
+        between its rename and its commit).
         """
 
     async def flush(self) -> None:

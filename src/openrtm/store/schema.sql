@@ -104,3 +104,23 @@ CREATE TABLE channel_attributes (
 -- read in archive order, forwards or backwards, with no sort; counts read the index only.
 CREATE INDEX history_app_src_ts ON history (app_id, src, ts);
 CREATE INDEX history_app_dst_ts ON history (app_id, dst, ts);
+
+-- version 5
+-- Uploaded media objects (spec §1.6, §5.2: FILE and IMAGE messages, ≤ 1.4.x). The bytes are
+-- files beside the database (<data dir>/media/<app_id>/<media_id>); a row is written once the
+-- file is in place and deleted before the file is, so a crash leaves at worst a file without
+-- a row, which the server removes at start. media_id is random and unique across Apps; a read
+-- names the App too, so another App's id is unknown.
+CREATE TABLE media (
+    media_id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    uploader TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+-- The sweeper's purge of expired objects, across all Apps.
+CREATE INDEX media_expires ON media (expires_ms);

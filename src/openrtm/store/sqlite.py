@@ -4,7 +4,8 @@
 purpose: the writer (:mod:`openrtm.store.sqlite_writer`) owns the thread, the queue, the batching,
 the migrations and the lifecycle; each domain's SQL is a module of plain functions of a
 connection (:mod:`~openrtm.store.sqlite_events`, :mod:`~openrtm.store.sqlite_inbox`,
-:mod:`~openrtm.store.sqlite_history`, :mod:`~openrtm.store.sqlite_attributes`). A method here
+:mod:`~openrtm.store.sqlite_history`, :mod:`~openrtm.store.sqlite_attributes`,
+:mod:`~openrtm.store.sqlite_media`). A method here
 only picks how its operation runs: awaited until committed (``_submit``) or fire and forget
 (``_enqueue``).
 """
@@ -13,7 +14,13 @@ from __future__ import annotations
 
 from functools import partial
 
-from openrtm.store import sqlite_attributes, sqlite_events, sqlite_history, sqlite_inbox
+from openrtm.store import (
+    sqlite_attributes,
+    sqlite_events,
+    sqlite_history,
+    sqlite_inbox,
+    sqlite_media,
+)
 from openrtm.store.base import (
     EVENTS_PER_TAKE,
     INBOX_CAP,
@@ -23,6 +30,7 @@ from openrtm.store.base import (
     HistoryOrder,
     HistoryRecord,
     InboxEntry,
+    MediaRecord,
     UserEventRecord,
 )
 from openrtm.store.sqlite_writer import SqliteWriter
@@ -259,3 +267,19 @@ class SqliteStore(SqliteWriter):
 
     async def channels_with_attributes(self, app_id: str | None = None) -> list[tuple[str, str]]:
         return await self._submit(partial(sqlite_attributes.channels, app_id=app_id))
+
+    # -- media objects (spec §1.6, §5.2) ---------------------------------------------------
+
+    async def media_put(self, app_id: str, record: MediaRecord) -> None:
+        # A duplicate id fails the insert: the writer raises it as StoreError.
+        await self._submit(lambda conn: sqlite_media.put(conn, app_id, record))
+
+    async def media_get(self, app_id: str, media_id: str, now_ms: int) -> MediaRecord | None:
+        return await self._submit(lambda conn: sqlite_media.get(conn, app_id, media_id, now_ms))
+
+    async def media_take_expired(self, now_ms: int, limit: int = 1000) -> list[tuple[str, str]]:
+        _check_limit(limit)
+        return await self._submit(lambda conn: sqlite_media.take_expired(conn, now_ms, limit))
+
+    async def media_ids(self) -> set[tuple[str, str]]:
+        return await self._submit(sqlite_media.ids)

@@ -11,10 +11,12 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from openrtm.server.config import ServerConfig
 from openrtm.server.http import (
     health,
+    media,
     openapi,
     rest_common,
     rest_events,
@@ -31,6 +33,7 @@ log = logging.getLogger("openrtm.http")
 
 _ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (
     health.setup,
+    media.setup,
     openapi.setup,
     rest_common.setup,
     rest_messages.setup,
@@ -39,6 +42,29 @@ _ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class _MalformedRequests(logging.Filter):
+    """Turns aiohttp's ERROR with a traceback for a request it cannot parse (a header line
+    over 8 KiB, a bad method, broken chunking), or for a client that went away while aiohttp
+    itself answered it (an ``Expect`` on a closing connection), into one INFO line: bad input
+    and lost clients are not server faults and must not fill the log with tracebacks. The
+    exception's message is left out: it quotes the offending bytes, which may hold a
+    credential."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError | ConnectionError):
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg = "malformed or abandoned HTTP request: %s"
+            record.args = (type(exc).__name__,)
+        return True
+
+
+_AIOHTTP_SERVER_LOG = logging.getLogger("aiohttp.server")
+if not any(isinstance(f, _MalformedRequests) for f in _AIOHTTP_SERVER_LOG.filters):
+    _AIOHTTP_SERVER_LOG.addFilter(_MalformedRequests())
 
 
 @web.middleware

@@ -1,5 +1,8 @@
 """One JSON shape for every error of the HTTP face (docs/rest-api.md, "Errors").
 
+(But the SDKs' media transfers, whose refusals carry the SDK error code of spec §4.16 for the
+SDK to raise as is: :mod:`openrtm.server.http.media`.)
+
 Every error answer, whatever raised it, is ``{"result": "failed", "code": CODE, "message":
 TEXT}`` with a stable lower-case ``code`` a program can test and a ``message`` for people.
 Handlers raise :class:`RestError`; aiohttp's own errors (unknown path 404, wrong method 405,

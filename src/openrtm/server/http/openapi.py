@@ -1,7 +1,8 @@
 """The OpenAPI 3.1 document of the HTTP face, served at ``GET /openapi.json``.
 
 It describes every endpoint the face serves: the REST API of spec §7 under
-``/dev/v2/project/{appid}/``, and ``/healthz``, ``/readyz`` and this document. The tests check
+``/dev/v2/project/{appid}/``, the media transfers, and ``/healthz``, ``/readyz`` and this
+document. The tests check
 the live answers against it (every status seen is documented here, and every JSON body
 validates against its schema), so it stays true. docs/rest-api.md is the prose for people.
 """
@@ -87,6 +88,98 @@ _SECURITY: list[dict[str, list[str]]] = [
     {"agoraUid": []},
 ]
 _CUSTOMER_ONLY: list[dict[str, list[str]]] = [{"basicAuth": []}]
+
+# --- media transfers (docs/protocol.md §10; spec §1.2, §4.16) ------------------------------
+
+_MEDIA_ERROR_TEXT = {
+    400: "2 INVALID_ARGUMENT: an empty body, a multipart body (send the raw bytes), a bad Range.",
+    401: "102 NOT_LOGGED_IN: no media ticket, or not one of a live login session.",
+    404: "4 NOT_EXIST: an unknown, expired or another App's media id.",
+    408: "3 TIMEOUT: no byte moved for the server's media_stall_timeout.",
+    413: "4 SIZE_OVERFLOW: over the server's media_max_bytes (30 MB by default, spec §5.2).",
+    429: "5 CONCURRENCY_LIMIT_EXCEEDED: 9 transfers of this session under way (spec §5.2).",
+    503: "1 FAILURE: the server cannot store the object (disk, database).",
+}
+
+
+def _media_responses(ok: dict[str, Any], *errors: int) -> dict[str, Any]:
+    responses: dict[str, Any] = dict(ok)
+    for status in errors:
+        responses[str(status)] = {
+            "description": _MEDIA_ERROR_TEXT[status],
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/MediaError"}}
+            },
+        }
+    return responses
+
+
+_MEDIA_SECURITY: list[dict[str, list[str]]] = [{"mediaTicket": []}]
+
+_MEDIA_UPLOAD = {
+    "post": {
+        "operationId": "uploadMedia",
+        "summary": "Upload the object of a FILE or IMAGE message (spec §1.2)",
+        "description": "The raw bytes are the body (not multipart), streamed. The answer's "
+        "media_id goes into the message's media field.",
+        "security": _MEDIA_SECURITY,
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+        },
+        "responses": _media_responses(
+            {
+                "200": _json(
+                    "Stored.",
+                    _obj(
+                        ["media_id", "size", "content_type"],
+                        media_id=_STR,
+                        size={"type": "integer", "minimum": 1},
+                        content_type=_STR,
+                        width={"type": "integer"},
+                        height={"type": "integer"},
+                    ),
+                )
+            },
+            400,
+            401,
+            408,
+            413,
+            429,
+            503,
+        ),
+    }
+}
+
+_MEDIA_DOWNLOAD = {
+    "get": {
+        "operationId": "downloadMedia",
+        "summary": "Download a media object (spec §1.2); HEAD answers its headers",
+        "description": "Served with its sniffed Content-Type and its Content-Length; a Range "
+        "request gets 206 with that part, or 416 outside the object.",
+        "security": _MEDIA_SECURITY,
+        "parameters": [{"name": "media_id", "in": "path", "required": True, "schema": _STR}],
+        "responses": _media_responses(
+            {
+                "200": {
+                    "description": "The object.",
+                    "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+                },
+                "206": {
+                    "description": "The part named by Range.",
+                    "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+                },
+                "416": {"description": "The Range lies outside the object."},
+            },
+            400,
+            401,
+            404,
+            408,
+            429,
+        ),
+    }
+}
+
 
 _PEER_MESSAGE = {
     "post": {
@@ -391,6 +484,8 @@ DOCUMENT: dict[str, Any] = {
                 "responses": {"200": _json("The OpenAPI document.", {"type": "object"})},
             }
         },
+        "/media": _MEDIA_UPLOAD,
+        "/media/{media_id}": _MEDIA_DOWNLOAD,
         _BASE + "/rtm/users/{user_id}/peer_messages": _PEER_MESSAGE,
         _BASE + "/rtm/users/{user_id}/channel_messages": _CHANNEL_MESSAGE,
         _BASE + "/rtm/vendor/user_events": _events("Read user events (spec §7.5)", _USER_EVENT),
@@ -403,8 +498,20 @@ DOCUMENT: dict[str, Any] = {
     },
     "components": {
         "schemas": {
+            "MediaError": {
+                "description": "Every refused media transfer has this shape: the code of "
+                "spec §4.16 (UploadMediaError or DownloadMediaError) and the Web SDK's error "
+                "class name, which an SDK raises as is.",
+                **_obj(
+                    ["code", "name", "message"],
+                    code={"type": "integer"},
+                    name={"type": "string"},
+                    message={"type": "string"},
+                ),
+            },
             "Error": {
-                "description": "Every error of the HTTP face has this shape.",
+                "description": "Every error of the REST API and of the HTTP face outside the "
+                "media transfers has this shape.",
                 **_obj(
                     ["result", "code", "message"],
                     result={"const": "failed"},
@@ -417,7 +524,7 @@ DOCUMENT: dict[str, Any] = {
                     },
                     message={"type": "string"},
                 ),
-            }
+            },
         },
         "securitySchemes": {
             "basicAuth": {
@@ -431,6 +538,12 @@ DOCUMENT: dict[str, Any] = {
                 "in": "header",
                 "name": "x-agora-token",
                 "description": "An RTM token for x-agora-uid, checked as at login.",
+            },
+            "mediaTicket": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "The media ticket of a live SDK login session (the login "
+                "reply's media_ticket): only logged-in users of the App transfer media.",
             },
             "agoraUid": {
                 "type": "apiKey",

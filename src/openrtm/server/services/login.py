@@ -204,6 +204,7 @@ class LoginService:
             resumed=resumed,
             http=public_url,
             http_port=node.http_port if public_url is None else None,
+            media_ticket=node.media.ticket(session),
         )
 
     def logout(self, session: Session, request: Logout) -> None:
