@@ -133,6 +133,7 @@ _GC_THRESHOLDS = (20_000, 20, 20)
 _HTTP_PATHS = (
     ("health", "healthz"),
     ("readiness", "readyz"),
+    ("metrics", "metrics"),
 )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from openrtm.server.config import ServerConfig
-from openrtm.server.http import health
+from openrtm.server.http import health, metrics
 from openrtm.server.http.context import NODE
 from openrtm.server.node import Node
 
@@ -21,7 +21,7 @@ __all__ = ["NODE", "HttpFace", "build_app"]
 
 log = logging.getLogger("openrtm.http")
 
-_ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (health.setup,)
+_ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (health.setup, metrics.setup)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
