@@ -151,6 +151,7 @@ _HTTP_PATHS = (
     ("REST API", "dev/v2/project/{appid}/"),
     ("OpenAPI", "openapi.json"),
     ("media", "media"),
+    ("metrics", "metrics"),
 )
 
 

@@ -11,7 +11,9 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 import openrtm
 from openrtm.protocol.tokens import verify_token
@@ -81,6 +83,46 @@ async def test_serve_prints_its_url_and_stops_gracefully(
     assert await events.wait_for("ConnectionStateChanged", "RECONNECTING", "INTERRUPTED")
     await client.logout()
     assert (tmp_path / "data" / "openrtm.sqlite3").exists()
+
+
+async def test_serve_prints_the_http_urls_and_they_answer(dev_server: ServeProcess) -> None:
+    stdout = dev_server.proc.stdout
+    assert stdout is not None
+    urls: dict[str, str] = {}
+    while True:
+        line = (await asyncio.wait_for(stdout.readline(), unit(15))).decode().strip()
+        if line.startswith("data: "):
+            break  # the last line of the start banner
+        what, _, url = line.partition(": ")
+        urls[what] = url
+    http = urls["health"].removesuffix("healthz")
+    assert urls == {
+        "health": http + "healthz",
+        "readiness": http + "readyz",
+        "REST API": http + "dev/v2/project/{appid}/",
+        "OpenAPI": http + "openapi.json",
+        "media": http + "media",
+        "metrics": http + "metrics",
+    }
+    client = openrtm.create_instance(APP_ID, server=dev_server.url)
+    await client.login("alice")
+    assert client.http_url == http  # the SDK is told the same URL at login
+    async with aiohttp.ClientSession() as session:
+        for what, body in (("health", {"status": "ok"}), ("readiness", {"status": "ready"})):
+            async with session.get(urls[what]) as response:
+                assert (response.status, await response.json()) == (200, body)
+        async with session.get(urls["OpenAPI"]) as response:
+            assert (response.status, (await response.json())["openapi"]) == (200, "3.1.0")
+        async with session.post(urls["media"], data=b"x") as response:
+            assert response.status == 401  # served there; a login's media ticket is needed
+        async with session.get(urls["metrics"]) as response:
+            assert response.status == 200
+            families = {f.name: f for f in text_string_to_metric_families(await response.text())}
+    assert [s.value for s in families["openrtm_logins"].samples] == [1]
+    assert [s.value for s in families["openrtm_connections"].samples] == [1]
+    await client.logout()
+    code, _, _ = await dev_server.stop(signal.SIGTERM)
+    assert code == 0
 
 
 async def test_serve_with_a_certificate_requires_tokens(tmp_path: Path) -> None:

@@ -222,6 +222,7 @@ class _Connection(WSListener):
         if session is None or ws is None:
             return
         log.info("closing a slow consumer: %r", session)
+        self._node.slow_consumer_kicks += 1
         session.close(CloseCode.SLOW_CONSUMER, "slow consumer")
         ws.disconnect(graceful=False)
 

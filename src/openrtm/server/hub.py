@@ -75,6 +75,10 @@ class Hub:
         """How many users of ``app_id`` are logged in here."""
         return self._per_app.get(app_id, 0)
 
+    def users_by_app(self) -> dict[str, int]:
+        """How many users of each App are logged in here (a copy; Apps with none left out)."""
+        return dict(self._per_app)
+
     def channel(self, app_id: str, channel: str) -> LocalChannel | None:
         """Return this node's state of ``channel``, if it has local members."""
         return self._channels.get((app_id, channel))

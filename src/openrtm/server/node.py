@@ -39,7 +39,7 @@ from openrtm.server.services.login import LoginService
 from openrtm.server.services.media import MediaService
 from openrtm.server.services.peers import PeerService
 from openrtm.server.services.presence import PresenceService
-from openrtm.server.session import DETACHED, LOGGED_IN, Session, SessionEvent, Transport
+from openrtm.server.session import CLOSED, DETACHED, LOGGED_IN, Session, SessionEvent, Transport
 from openrtm.server.timers import Timers, now_ms
 from openrtm.store.base import HistoryDestinationKind, HistoryRecord, Store, UserEventRecord
 from openrtm.store.sqlite import SqliteStore
@@ -91,6 +91,12 @@ class Node:
         """True while the store is open (``GET /readyz``)."""
         self.http_port: int | None = None
         """The HTTP face's bound port, told to SDKs at login; set by the runner."""
+        self.slow_consumer_kicks = 0
+        """Connections cut because they did not read their frames (set by the gateway)."""
+        # Peer-message pushes made by sessions that have ended; the live ones keep their own
+        # count (Session.last_delivery), read when GET /metrics is scraped: nothing is added
+        # to the message path for it.
+        self._ended_deliveries = 0
         self.login = LoginService(self)
         self.peers = PeerService(self)
         self.channels = ChannelService(self)
@@ -273,6 +279,19 @@ class Node:
             detached.unreachable = False
             self.broker.publish_presence(detached.app_id, detached.uid, _ONLINE)
 
+    def peer_deliveries(self) -> int:
+        """How many peer-message pushes this node has made, offline replays included.
+
+        For ``GET /metrics``: the sessions that have ended, plus every session that has not
+        (connected, or detached within its grace), each of which numbers its pushes.
+        """
+        live = sum(
+            session.last_delivery
+            for session in {*self.hub.connections, *self._detached}
+            if session.state is not CLOSED  # counted by end_session already
+        )
+        return self._ended_deliveries + live
+
     def _login_deadline(self, session: Session) -> None:
         if not session.logged_in:
             session.close(CloseCode.LOGIN_TIMEOUT, "no login within the login timeout")
@@ -282,6 +301,7 @@ class Node:
         was_logged_in = session.alive
         if not session.fire(SessionEvent.CLOSE):
             return
+        self._ended_deliveries += session.last_delivery
         self._detached.discard(session)
         for timer in (session.login_timer, session.token_timer, session.link_timer):
             if timer is not None:

@@ -26,13 +26,16 @@ import queue
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+from prometheus_client import Histogram
+
 from openrtm.store.base import StoreError
 
-__all__ = ["SqliteWriter"]
+__all__ = ["COMMIT_SECONDS_BUCKETS", "SqliteWriter"]
 
 logger = logging.getLogger("openrtm.store")
 
@@ -47,6 +50,11 @@ _MAX_BATCH: Final = 512
 _LAZY_HAND_OFF_S: Final = 0.01
 """How long a fire-and-forget operation may wait to be handed to the writer with others: a
 login storm then costs a writer wake-up per 10 ms, not per login (docs/benchmarks.md)."""
+
+COMMIT_SECONDS_BUCKETS: Final = (
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0
+)  # fmt: skip
+"""From a batch of a few cheap operations on a quiet disk (~100 µs) to a stalled one."""
 
 _BUSY_TIMEOUT_S: Final = 5.0
 """Only an outside reader (the sqlite3 shell, a backup) can hold a lock; wait for it a while."""
@@ -159,6 +167,16 @@ class SqliteWriter:
         self._closer: asyncio.Future[None] | None = None
         self._open = False
         self._committed_batches = 0
+        # GET /metrics reads it (server/http/metrics.py). A prometheus Histogram observed from
+        # the writer thread (it is thread-safe), registered nowhere: each store has its own,
+        # so servers in one process (the tests) never share it.
+        self.commit_seconds = Histogram(
+            "openrtm_store_commit_seconds",
+            "Time the SQLite writer took to run and commit one batch transaction.",
+            buckets=COMMIT_SECONDS_BUCKETS,
+            registry=None,
+        )
+        """Seconds from BEGIN to the end of COMMIT of each committed batch."""
 
     @property
     def committed_batches(self) -> int:
@@ -288,6 +306,7 @@ class SqliteWriter:
         self._resolve([(item, None, None) for item in batch if not isinstance(item, tuple)])
 
     def _run_batch(self, conn: sqlite3.Connection, ops: list[tuple[_Op, Any]]) -> None:
+        started = time.perf_counter()
         try:
             outcomes = self._execute(conn, ops)
             conn.execute("COMMIT")
@@ -302,6 +321,7 @@ class SqliteWriter:
                 (f, _failed("the database failed", exc), None) for _, f in ops if f is not None
             ]
         else:
+            self.commit_seconds.observe(time.perf_counter() - started)
             self._committed_batches += 1
         self._resolve(outcomes)
 

@@ -17,6 +17,7 @@ from openrtm.server.config import ServerConfig
 from openrtm.server.http import (
     health,
     media,
+    metrics,
     openapi,
     rest_common,
     rest_events,
@@ -34,6 +35,7 @@ log = logging.getLogger("openrtm.http")
 _ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (
     health.setup,
     media.setup,
+    metrics.setup,
     openapi.setup,
     rest_common.setup,
     rest_messages.setup,

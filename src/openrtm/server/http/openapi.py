@@ -1,8 +1,8 @@
 """The OpenAPI 3.1 document of the HTTP face, served at ``GET /openapi.json``.
 
 It describes every endpoint the face serves: the REST API of spec §7 under
-``/dev/v2/project/{appid}/``, the media transfers, and ``/healthz``, ``/readyz`` and this
-document. The tests check
+``/dev/v2/project/{appid}/``, the media transfers, and ``/healthz``, ``/readyz``,
+``/metrics`` and this document. The tests check
 the live answers against it (every status seen is documented here, and every JSON body
 validates against its schema), so it stays true. docs/rest-api.md is the prose for people.
 """
@@ -473,6 +473,24 @@ DOCUMENT: dict[str, Any] = {
                 "responses": {
                     "200": _json("Ready.", _STATUS),
                     "503": _json("Not ready (starting or stopping).", _STATUS),
+                },
+            }
+        },
+        "/metrics": {
+            "get": {
+                "operationId": "metrics",
+                "summary": "The node's metrics for Prometheus (docs/operations.md)",
+                "description": "Prometheus text format; OpenMetrics when the Accept header "
+                "asks for application/openmetrics-text.",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "The metrics.",
+                        "content": {
+                            "text/plain": {"schema": {"type": "string"}},
+                            "application/openmetrics-text": {"schema": {"type": "string"}},
+                        },
+                    }
                 },
             }
         },

@@ -73,6 +73,12 @@ class ChannelService:
         self._node = node
         self._join_markers = itertools.count(1)
         self._expiries: dict[tuple[str, str], Timer] = {}
+        # What GET /metrics reports (server/http/metrics.py reads them when scraped): plain
+        # ints, because a prometheus Counter.inc() per message is a lock and several calls.
+        self.sent = 0
+        """Channel messages accepted from this node's sessions and its REST API."""
+        self.delivered = 0
+        """Channel-message frames written to this node's members (one per member reached)."""
 
     def handlers(self) -> dict[type[ClientMessage], Callable[[Session, Any], None]]:
         """The requests this service answers."""
@@ -180,6 +186,7 @@ class ChannelService:
         if not session.within_message_budget():
             session.refuse(request.id, ChannelMessageError.TOO_OFTEN, "over the message budget")
             return
+        self.sent += 1
         ts = now_ms()
         if request.history:
             self._node.archive(
@@ -197,6 +204,7 @@ class ChannelService:
         The caller has validated the ids and the message and applied its own rate limit.
         Every member but ``uid`` hears it, as if ``uid`` had sent it from an SDK.
         """
+        self.sent += 1
         ts = now_ms()
         if history:
             self._node.archive(app_id, uid, channel, "channel", msg, ts)
@@ -237,7 +245,10 @@ class ChannelService:
                 )
             )
             sender = event.sender
-            for uid, member in local.members.items():
+            members = local.members
+            # Counted once per fan-out, not once per member: every member but the sender.
+            self.delivered += len(members) - (sender in members)
+            for uid, member in members.items():
                 if uid != sender:
                     member.write_channel_message(data)
         elif isinstance(event, MemberJoined | MemberLeft):

@@ -56,6 +56,13 @@ class LoginService:
         # and by App: the session limits count them, or a burst of logins would all pass.
         self._in_progress = 0
         self._in_progress_by_app: dict[str, int] = {}
+        # What GET /metrics reports (server/http/metrics.py reads them when scraped).
+        self.logins = 0
+        """Logins completed (a resume within the grace period is not one)."""
+        self.resumes = 0
+        """Lost-link sessions resumed by a new connection (spec §3.3)."""
+        self.failures: dict[LoginError, int] = {}
+        """Logins refused, by the code the client was told (spec §4.1)."""
 
     def handlers(self) -> dict[type[ClientMessage], Callable[[Session, Any], None]]:
         """The request types this service answers."""
@@ -65,13 +72,14 @@ class LoginService:
         """Check a login request and, if it passes, complete it in the background."""
         if session.state is not SessionState.AWAITING_LOGIN:
             # Spec §4.1: logging in twice, or while a login is in progress, is code 8.
-            session.refuse(request.id, LoginError.ALREADY_LOGIN, "already logged in")
+            self._refuse(session, request.id, LoginError.ALREADY_LOGIN, "already logged in")
             return
         if session.within((Login, LOGIN_RATE)) >= 0:
-            session.refuse(request.id, LoginError.TOO_OFTEN, "over 2 logins a second")
+            self._refuse(session, request.id, LoginError.TOO_OFTEN, "over 2 logins a second")
             return
         if request.v not in SUPPORTED_PROTOCOL_VERSIONS:
-            session.refuse(
+            self._refuse(
+                session,
                 request.id,
                 LoginError.REJECTED,
                 f"unsupported protocol version {request.v}; this server speaks {PROTOCOL_VERSION}",
@@ -83,7 +91,7 @@ class LoginService:
             )
         except LoginRefused as exc:
             log.info("login refused: app=%s code=%d", request.app_id[:32], exc.code)
-            session.refuse(request.id, exc.code, exc.detail)
+            self._refuse(session, request.id, exc.code, exc.detail)
             return
         detached = self._node.hub.user(request.app_id, request.uid)
         if (
@@ -97,7 +105,7 @@ class LoginService:
         full = self._full(request.app_id, request.uid)
         if full is not None:
             log.warning("login refused: %s", full)
-            session.refuse(request.id, LoginError.REJECTED, full)
+            self._refuse(session, request.id, LoginError.REJECTED, full)
             return
         session.fire(SessionEvent.LOGIN)
         session.app_id = request.app_id
@@ -108,6 +116,10 @@ class LoginService:
         by_app = self._in_progress_by_app
         by_app[request.app_id] = by_app.get(request.app_id, 0) + 1
         self._node.spawn(self._complete(session, request.id))
+
+    def _refuse(self, session: Session, request_id: int, code: LoginError, message: str) -> None:
+        self.failures[code] = self.failures.get(code, 0) + 1
+        session.refuse(request_id, code, message)
 
     def _resume(
         self, fresh: Session, detached: Session, request_id: int, deadline: int | None
@@ -123,6 +135,7 @@ class LoginService:
             detached.token_deadline = deadline
         self._arm_token_timer(detached)
         detached.reply(request_id, self._result(detached, resumed=True))
+        self.resumes += 1
         for data in detached.take_missed_pushes():
             detached.write(data)
         # Unacked peer messages again, in order; the SDK shows each once (by mid).
@@ -169,7 +182,7 @@ class LoginService:
         except Exception:
             log.exception("presence unavailable during login")
             if session.fire(SessionEvent.LOGIN_FAILED):
-                session.refuse(request_id, LoginError.UNKNOWN, "server unavailable")
+                self._refuse(session, request_id, LoginError.UNKNOWN, "server unavailable")
             return False
         if session.state is not SessionState.LOGGING_IN:
             # The link went away while we waited: undo the announcement.
@@ -188,6 +201,7 @@ class LoginService:
             session.login_timer = None
         node.store.record_user_event(app_id, UserEventRecord(uid=uid, type="Login", ms=now_ms()))
         session.reply(request_id, self._result(session, resumed=False))
+        self.logins += 1
         log.debug("login: app=%s session=%s", app_id, session_id)
         return True
 

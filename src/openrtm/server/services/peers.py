@@ -98,6 +98,16 @@ class PeerService:
         # (docs/benchmarks.md, Findings); and what waits is only what is unsettled.
         self._pending: dict[tuple[str, int], _Pending] = {}
         self._sweep_timer: Timer | None = None
+        # What GET /metrics reports (server/http/metrics.py reads them when scraped): plain
+        # ints, because a prometheus Counter.inc() per message is a lock and several calls.
+        self.sent = 0
+        """Peer messages accepted from this node's sessions and its REST API."""
+        self.stored = 0
+        """Messages committed to an offline inbox (spec §6.2)."""
+        self.replayed = 0
+        """Stored messages pushed to their receiver at or after its login."""
+        self.receipts_timed_out = 0
+        """Sent messages answered ``received: false`` because no receipt came in time."""
 
     def handlers(self) -> dict[type[ClientMessage], Callable[[Session, Any], None]]:
         """The frames this service answers."""
@@ -117,6 +127,7 @@ class PeerService:
         if not session.within_message_budget():
             session.refuse(request.id, PeerMessageError.TOO_OFTEN, "over the message budget")
             return
+        self.sent += 1
         ts = now_ms()
         if request.history:
             self._node.archive(session.app_id, session.uid, request.to, "user", request.msg, ts)
@@ -145,6 +156,7 @@ class PeerService:
         the receiver took the message (the REST API's ``message_sent`` without waiting for
         the receipt).
         """
+        self.sent += 1
         ts = now_ms()
         if request.history:
             self._node.archive(sender.app_id, sender.uid, request.to, "user", request.msg, ts)
@@ -201,6 +213,7 @@ class PeerService:
             # else: not routed yet (a remote broker); its routing arms the sweep if need be.
         for key in due:
             self._settle(key, _NOT_RECEIVED)
+        self.receipts_timed_out += len(due)
         self._sweep_timer = (
             timers.call_later(next_deadline - now, self._sweep_deadlines)
             if next_deadline < math.inf
@@ -218,6 +231,7 @@ class PeerService:
             session.refuse(request.id, PeerMessageError.FAILURE, "could not store the message")
             return
         # Committed: only now may the sender hear that the server has it (spec §6.2).
+        self.stored += 1
         session.reply(request.id, _CACHED)
         # The receiver may have logged in while this was being stored, after its login read
         # the inbox: if it is online now, its node delivers what is stored.
@@ -290,8 +304,10 @@ class PeerService:
             *(store.inbox_put(app_id, uid, e.sender, e.mid, encode(e.msg), e.ts) for e in events),
             return_exceptions=True,
         )
-        if any(isinstance(r, BaseException) for r in results):
-            log.error("could not store %d unacknowledged offline messages", len(events))
+        failed = sum(isinstance(r, BaseException) for r in results)
+        self.stored += len(events) - failed
+        if failed:
+            log.error("could not store %d unacknowledged offline messages", failed)
         if replay:
             # The user may be logged in again already, its inbox read: let its node replay.
             self._node.broker.publish_user(app_id, uid, InboxChanged())
@@ -330,5 +346,6 @@ class PeerService:
                 sender=entry.sender, mid=entry.mid, msg=msg, ts=entry.ts, d=0, offline=True
             )
             session.deliver(entry.seq, push)
+            self.replayed += 1
         for data in held or ():
             session.write(data)
