@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -66,13 +67,27 @@ def taskset_prefix(cpu: int | None) -> list[str]:
     return ["taskset", "-c", str(cpu)]
 
 
-def _command(system: str, port: int, workdir: Path, tokens: bool) -> list[str]:
+def _has_http_face(src: Path | None) -> bool:
+    """Whether the openrtm that runs (``src``, or the installed one) has an HTTP face."""
+    if src is not None:
+        return (src / "openrtm" / "server" / "http").is_dir()
+    spec = importlib.util.find_spec("openrtm")
+    origin = spec.origin if spec is not None else None
+    return origin is not None and (Path(origin).parent / "server" / "http").is_dir()
+
+
+def _command(
+    system: str, port: int, workdir: Path, tokens: bool, src: Path | None = None
+) -> list[str]:
     python = sys.executable
     if system == "openrtm":
         config = workdir / "openrtm.toml"
         config.write_text(OPENRTM_CONFIG)
         cmd = [python, "-m", "openrtm", "serve", "--port", str(port)]
         cmd += ["--data", str(workdir / "data"), "--config", str(config)]
+        if _has_http_face(src):
+            # Its default, PORT + 1, may be taken: only PORT was found free.
+            cmd += ["--http-port", "0"]
         if tokens:
             cmd += ["--app", f"{OpenRtm.APP_ID}:{APP_CERTIFICATE}"]
         return cmd
@@ -116,7 +131,7 @@ def start_server(
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / f"{system}.log"
-    cmd = [*taskset_prefix(cpu), *wrapper, *_command(system, port, workdir, tokens)]
+    cmd = [*taskset_prefix(cpu), *wrapper, *_command(system, port, workdir, tokens, src)]
     with open(log, "wb") as out:
         # taskset execs the server (or its wrapper), so proc.pid is the server's own PID.
         proc = subprocess.Popen(
