@@ -152,6 +152,7 @@ _HTTP_PATHS = (
     ("OpenAPI", "openapi.json"),
     ("media", "media"),
     ("metrics", "metrics"),
+    ("browser SDK", "sdk/agora-rtm-sdk.js"),
 )
 
 

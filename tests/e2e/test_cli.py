@@ -103,6 +103,7 @@ async def test_serve_prints_the_http_urls_and_they_answer(dev_server: ServeProce
         "OpenAPI": http + "openapi.json",
         "media": http + "media",
         "metrics": http + "metrics",
+        "browser SDK": http + "sdk/agora-rtm-sdk.js",
     }
     client = openrtm.create_instance(APP_ID, server=dev_server.url)
     await client.login("alice")

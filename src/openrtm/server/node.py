@@ -91,6 +91,8 @@ class Node:
         """True while the store is open (``GET /readyz``)."""
         self.http_port: int | None = None
         """The HTTP face's bound port, told to SDKs at login; set by the runner."""
+        self.ws_port: int | None = None
+        """The WebSocket endpoint's bound port, told to browser SDKs; set by the runner."""
         self.slow_consumer_kicks = 0
         """Connections cut because they did not read their frames (set by the gateway)."""
         # Peer-message pushes made by sessions that have ended; the live ones keep their own

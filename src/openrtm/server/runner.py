@@ -49,6 +49,7 @@ class Server:
         """Start the node, then accept connections, WebSocket and HTTP."""
         await self.node.start()
         await self.gateway.start()
+        self.node.ws_port = self.gateway.port
         config = self.config
         # Port 0 (tests) means a free port for each; otherwise the HTTP face defaults to the
         # WebSocket port + 1 (design §5).

@@ -23,6 +23,7 @@ from openrtm.server.http import (
     rest_events,
     rest_history,
     rest_messages,
+    sdk,
 )
 from openrtm.server.http.context import NODE
 from openrtm.server.http.errors import json_errors
@@ -41,6 +42,7 @@ _ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (
     rest_messages.setup,
     rest_events.setup,
     rest_history.setup,
+    sdk.setup,
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -494,6 +494,38 @@ DOCUMENT: dict[str, Any] = {
                 },
             }
         },
+        "/sdk/server.json": {
+            "get": {
+                "operationId": "sdkServer",
+                "summary": "The WebSocket URL for a browser SDK loaded from this server",
+                "security": [],
+                "responses": {
+                    "200": _json(
+                        "Where to connect: this host, the WebSocket endpoint's port.",
+                        _obj(["websocket"], websocket=_STR),
+                    )
+                },
+            }
+        },
+        "/sdk/{name}": {
+            "get": {
+                "operationId": "sdkFile",
+                "summary": "The browser SDK: agora-rtm-sdk.js, agora-rtm-sdk.min.js (a global "
+                "AgoraRTM), agora-rtm-sdk.mjs (an ES module)",
+                "security": [],
+                "parameters": [{"name": "name", "in": "path", "required": True, "schema": _STR}],
+                "responses": {
+                    "200": {
+                        "description": "The file, with Access-Control-Allow-Origin: *.",
+                        "content": {"text/javascript": {"schema": {"type": "string"}}},
+                    },
+                    "404": {
+                        "description": "No such file.",
+                        "content": {"application/json": {"schema": _REF_ERROR}},
+                    },
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "operationId": "openapi",

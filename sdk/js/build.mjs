@@ -1,0 +1,54 @@
+// Builds the browser SDK into src/openrtm/web/sdk/ (served by the openrtm server):
+//   agora-rtm-sdk.js      IIFE, the global `AgoraRTM` (the default export)
+//   agora-rtm-sdk.min.js  the same, minified
+//   agora-rtm-sdk.mjs     ESM, `export default`
+// The output must be the same bytes on every run (CI rebuilds and diffs): no timestamps, no
+// absolute paths (paths are relative to this folder), no legal comments, no source maps.
+import { build } from "esbuild";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const outdir = "../../src/openrtm/web/sdk";
+
+const common = {
+  absWorkingDir: here,
+  entryPoints: ["src/index.ts"],
+  bundle: true,
+  platform: "browser",
+  target: "es2020",
+  charset: "utf8",
+  legalComments: "none",
+  sourcemap: false,
+  logLevel: "warning",
+};
+
+// A module learns its URL from `import.meta.url`, a classic script from
+// `document.currentScript` (src/script-url.ts): the ESM build uses src/script-url-esm.ts.
+const esmScriptUrl = {
+  name: "esm-script-url",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/script-url$/ }, (args) => ({
+      path: path.join(args.resolveDir, "script-url-esm.ts"),
+    }));
+  },
+};
+
+const iife = {
+  ...common,
+  format: "iife",
+  globalName: "AgoraRTM",
+  // The bundle's value is the module namespace; the global is its default export (spec §1.1).
+  footer: { js: "AgoraRTM = AgoraRTM.default;" },
+};
+
+await Promise.all([
+  build({ ...iife, outfile: `${outdir}/agora-rtm-sdk.js` }),
+  build({ ...iife, minify: true, outfile: `${outdir}/agora-rtm-sdk.min.js` }),
+  build({
+    ...common,
+    format: "esm",
+    plugins: [esmScriptUrl],
+    outfile: `${outdir}/agora-rtm-sdk.mjs`,
+  }),
+]);
