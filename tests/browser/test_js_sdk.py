@@ -170,3 +170,49 @@ async def test_the_es_module_exports_agora_rtm(page: Page, server: Server) -> No
     )
     await page.wait_for_function("window.esm !== undefined", timeout=unit(5) * 1000)
     assert await page.evaluate("esm") == ["1.5.1", "function", "CONNECTED", "TEXT"]
+
+
+async def test_a_page_on_another_origin_transfers_media(
+    page: Page, server: Server, make_client: ClientFactory
+) -> None:
+    # The page is about:blank, another origin than the server's HTTP face: its fetches with
+    # a ticket are preflighted (CORS), as a web app's served from elsewhere would be.
+    python = make_client(server)
+    await python.login("py")
+    message = await python.create_media_message_by_uploading(
+        b"\x89PNG pretend", {"messageType": "FILE", "fileName": "a.bin"}
+    )
+    ticket = python.media_ticket
+    got = await page.evaluate(
+        """async ([base, id, ticket]) => {
+            const auth = { Authorization: "Bearer " + ticket };
+            const whole = await fetch(base + "media/" + id, { headers: auth });
+            const part = await fetch(base + "media/" + id, {
+                headers: { ...auth, Range: "bytes=1-3" } });
+            const up = await fetch(base + "media", {
+                method: "POST", headers: auth, body: new Uint8Array([1, 2, 3]) });
+            return [whole.status, whole.headers.get("content-length"),
+                    Array.from(new Uint8Array(await whole.arrayBuffer())).length,
+                    part.status, part.headers.get("content-range"), await part.text(),
+                    up.status, (await up.json()).size];
+        }""",
+        [server.http_url, message.media_id, ticket],
+    )
+    assert got == [200, "12", 12, 206, "bytes 1-3/12", "PNG", 200, 3]
+
+
+async def test_a_preflight_allows_the_media_headers(server: Server) -> None:
+    headers = {
+        "Origin": "https://app.example.com",
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization, range",
+    }
+    async with (
+        aiohttp.ClientSession() as http,
+        http.options(server.http_url + "media/x", headers=headers) as response,
+    ):
+        assert response.status == 200
+        assert response.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+        allowed = response.headers["Access-Control-Allow-Headers"].lower()
+        assert "authorization" in allowed
+        assert "range" in allowed

@@ -15,6 +15,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from openrtm.server.config import ServerConfig
 from openrtm.server.http import (
+    cors,
     health,
     media,
     metrics,
@@ -43,6 +44,7 @@ _ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (
     rest_events.setup,
     rest_history.setup,
     sdk.setup,
+    cors.setup,  # last: it wraps routes the others added
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
