@@ -1,14 +1,23 @@
 /**
- * `RtmClient` (spec §1.2, §1.3): login, logout and peer messages over the openrtm protocol.
+ * `RtmClient` (spec §1.2, §1.3): login, logout, peer messages and channels (`createChannel`,
+ * channel.ts) over the openrtm protocol.
  * Reconnection and session resume (protocol §3.2, §5 "reconnect") are the next increment:
  * today a lost link ends the session (DISCONNECTED / INTERRUPTED).
  */
 
+import { CHANNEL_PUSHES, RtmChannel, type ChannelHost } from "./channel";
 import { Connection, type ServerFrame } from "./connection";
 import { EventEmitter } from "./emitter";
 import { ConnectionChangeReason, ConnectionState } from "./enums";
-import { LoginError, LogoutError, PeerMessageError, rtmError, type RtmError } from "./errors";
-import { isValidUserId } from "./limits";
+import {
+  CreateChannelError,
+  LoginError,
+  LogoutError,
+  PeerMessageError,
+  rtmError,
+  type RtmError,
+} from "./errors";
+import { isValidUserId, RateWindows } from "./limits";
 import {
   fromWire,
   toWire,
@@ -65,12 +74,23 @@ export class RtmClient extends EventEmitter {
   private midCounter = 0;
   private sendTimes: number[] = [];
   private readonly seen = new Set<string>();
+  /** What the channels need of this client, without widening its public face. */
+  private readonly host: ChannelHost;
 
   constructor(
     readonly appId: string,
     private readonly config: RtmConfig,
   ) {
     super();
+    this.host = {
+      connection: () =>
+        this.state === ConnectionState.CONNECTED && !this.loggingOut ? this.conn : null,
+      channels: new Map(),
+      rates: new RateWindows(),
+      takeMessageBudget: () => this.takeMessageBudget(),
+      nextMid: () => this.nextMid(),
+      fire: (target, event, ...args) => fire(target, event, args),
+    };
   }
 
   /** The connection state (spec §3.1). */
@@ -171,16 +191,11 @@ export class RtmClient extends EventEmitter {
       const code = PeerMessageError.USER_NOT_LOGGED_IN;
       throw rtmError(code, "RtmInvalidStatusError", "not logged in");
     }
-    const now = Date.now();
-    this.sendTimes = this.sendTimes.filter((t) => now - t < MESSAGE_WINDOW_MS);
-    if (this.sendTimes.length >= MESSAGE_BUDGET) {
+    if (!this.takeMessageBudget()) {
       const code = PeerMessageError.TOO_OFTEN;
       throw rtmError(code, "RtmLimitExceededError", "over 180 messages in 3 s");
     }
-    this.sendTimes.push(now);
-    // Protocol §3.4: `mid` is unique per sender, across logins too (a random prefix).
-    const mid = `${this.midPrefix}-${++this.midCounter}`;
-    const fields: Record<string, unknown> = { to: peerId, mid, msg };
+    const fields: Record<string, unknown> = { to: peerId, mid: this.nextMid(), msg };
     if (options?.enableOfflineMessaging) fields.offline = true;
     if (options?.enableHistoricalMessaging) fields.history = true;
     const timeoutCode = PeerMessageError.TIMEOUT;
@@ -189,9 +204,40 @@ export class RtmClient extends EventEmitter {
     return { hasPeerReceived: (result as { received?: boolean } | undefined)?.received === true };
   }
 
+  /**
+   * A channel object (spec §1.2 `createChannel`, §1.4); joining is separate. Throws code 1
+   * `RtmInvalidArgumentError` for an invalid channel id (spec §4.15, §5.1).
+   */
+  createChannel(channelId: string): RtmChannel {
+    if (!isValidUserId(channelId)) {
+      const code = CreateChannelError.INVALID_ARGUMENT;
+      throw rtmError(code, "RtmInvalidArgumentError", "invalid channel id");
+    }
+    return new RtmChannel(channelId, this.host);
+  }
+
   /** `createMessage` is the identity in 1.5.1 (spec §1.2). */
   createMessage<T>(message: T): T {
     return message;
+  }
+
+  /** Spec §5.4: peer and channel messages share one budget of 180 in 3 s. */
+  private takeMessageBudget(): boolean {
+    const now = Date.now();
+    this.sendTimes = this.sendTimes.filter((t) => now - t < MESSAGE_WINDOW_MS);
+    if (this.sendTimes.length >= MESSAGE_BUDGET) return false;
+    this.sendTimes.push(now);
+    return true;
+  }
+
+  /** Protocol §3.4, §3.9: `mid` is unique per sender, across logins too (a random prefix). */
+  private nextMid(): string {
+    return `${this.midPrefix}-${++this.midCounter}`;
+  }
+
+  /** The session ended (logout, kick, lost link): the server has left every channel. */
+  private leaveAllChannels(): void {
+    for (const channel of [...this.host.channels.values()]) channel.forget();
   }
 
   /** Open connections until one logs in, or the server refuses the login (protocol §3.1). */
@@ -238,6 +284,7 @@ export class RtmClient extends EventEmitter {
   private async endSession(): Promise<void> {
     const conn = this.conn;
     this.conn = null; // its close is ours now, not a kick
+    this.leaveAllChannels(); // protocol §3.8: logging out leaves every channel
     if (conn?.isOpen) {
       try {
         await conn.request("logout", {}, REQUEST_TIMEOUT_MS, 1);
@@ -253,6 +300,7 @@ export class RtmClient extends EventEmitter {
   private onClose(conn: Connection, code: number): void {
     if (conn !== this.conn) return; // a login attempt's connection: its login() handles it
     this.conn = null;
+    this.leaveAllChannels(); // no resume yet: the session, and its channels, are gone
     const reason = ABORT_REASONS[code];
     if (reason !== undefined) {
       this.transition(ConnectionState.ABORTED, reason);
@@ -269,6 +317,10 @@ export class RtmClient extends EventEmitter {
   private onPush(frame: ServerFrame, conn: Connection): void {
     if (frame.t === "peer_msg") this.onPeerMessage(frame, conn);
     else if (frame.t === "token_expiring") this.fire("TokenPrivilegeWillExpire"); // spec §1.3
+    else if (CHANNEL_PUSHES.has(frame.t) && conn === this.conn) {
+      // Protocol §3.11: routed by `channel`; dropped for a channel this client has left.
+      this.host.channels.get(String(frame.channel))?.onPush(frame);
+    }
   }
 
   /**
@@ -299,18 +351,23 @@ export class RtmClient extends EventEmitter {
     this.fire("ConnectionStateChanged", state, reason);
   }
 
-  /**
-   * Emit an SDK event. A listener that throws must not break the SDK's own bookkeeping (a
-   * login half done, an ack not sent): its error is rethrown on its own, to reach the console.
-   */
+  /** Emit one of the client's events (see `fire` below). */
   private fire(event: string, ...args: unknown[]): void {
-    try {
-      this.emit(event, ...args);
-    } catch (error) {
-      setTimeout(() => {
-        throw error;
-      });
-    }
+    fire(this, event, args);
+  }
+}
+
+/**
+ * Emit an SDK event. A listener that throws must not break the SDK's own bookkeeping (a
+ * login half done, an ack not sent): its error is rethrown on its own, to reach the console.
+ */
+function fire(target: EventEmitter, event: string, args: unknown[]): void {
+  try {
+    target.emit(event, ...args);
+  } catch (error) {
+    setTimeout(() => {
+      throw error;
+    });
   }
 }
 

@@ -50,3 +50,42 @@ export const PeerMessageError = {
   INVALID_MESSAGE: 7,
   USER_NOT_LOGGED_IN: 102,
 } as const;
+
+/** Spec §4.15: `createChannel` with an invalid channel id. */
+export const CreateChannelError = { INVALID_ARGUMENT: 1 } as const;
+
+/** Spec §4.5 `JoinChannelError` codes the SDK raises itself. */
+export const JoinChannelError = {
+  TIMEOUT: 4,
+  EXCEED_LIMIT: 5,
+  ALREADY_JOINED: 6,
+  TOO_OFTEN: 7,
+  JOIN_SAME_CHANNEL_TOO_OFTEN: 8,
+  USER_NOT_LOGGED_IN: 102,
+  ABORTED_BY_LEAVE: 201,
+  ALREADY_JOINED_CHANNEL_OF_SAME_ID: 202,
+} as const;
+
+/** Spec §4.6 `LeaveChannelError` codes the SDK raises itself. */
+export const LeaveChannelError = {
+  FAILURE: 1,
+  NOT_IN_CHANNEL: 3,
+  USER_NOT_LOGGED_IN: 102,
+} as const;
+
+/** Spec §4.7 `ChannelMessageError` codes the SDK raises itself. */
+export const ChannelMessageError = {
+  TIMEOUT: 2,
+  TOO_OFTEN: 3,
+  INVALID_MESSAGE: 4,
+  NOT_IN_CHANNEL: 5,
+  USER_NOT_LOGGED_IN: 102,
+} as const;
+
+/** Spec §4.8 `GetMembersError` codes the SDK raises itself. */
+export const GetMembersError = {
+  TIMEOUT: 3,
+  TOO_OFTEN: 4,
+  NOT_IN_CHANNEL: 5,
+  USER_NOT_LOGGED_IN: 102,
+} as const;

@@ -44,6 +44,7 @@ const AgoraRTM = {
 
 export default AgoraRTM;
 export type { RtmClient, RtmConfig };
+export type { ChannelAttributeProperties, RtmChannel } from "./channel";
 export type { RtmError } from "./errors";
 export type {
   PeerMessageSendResult,

@@ -44,3 +44,44 @@ export function endCallError(text: string): string | null {
   if (parts.length === 3 && parts[0] === END_CALL_PREFIX && isValidUserId(parts[1])) return null;
   return "malformed end-call message: expected <prefix>_<channelId>_<info>";
 }
+
+/** Spec §5.5: a client joins at most 20 channels at once. */
+export const MAX_JOINED_CHANNELS = 20;
+
+/** A call-frequency limit (spec §5.4): at most `calls` in any `windowMs`. */
+export interface RateLimit {
+  calls: number;
+  windowMs: number;
+}
+
+/** Spec §5.4: joins (any channel), joins of one channel, and `getMembers`. */
+export const JOIN_RATE: RateLimit = { calls: 50, windowMs: 3_000 };
+export const JOIN_SAME_CHANNEL_RATE: RateLimit = { calls: 2, windowMs: 5_000 };
+export const GET_MEMBERS_RATE: RateLimit = { calls: 5, windowMs: 2_000 };
+
+/**
+ * Sliding windows of call times, one per key, to refuse a call before it is sent as the
+ * server would (spec §5.4; protocol §3.20).
+ */
+export class RateWindows {
+  private readonly times = new Map<string, number[]>();
+
+  /**
+   * Check one call against `checks` (`[key, limit]` pairs). Returns the index of the first
+   * limit that refuses it, or -1 when every limit allows it, in which case it is recorded in
+   * each window.
+   */
+  within(...checks: [string, RateLimit][]): number {
+    const now = Date.now();
+    const kept: number[][] = [];
+    for (let i = 0; i < checks.length; i++) {
+      const [key, limit] = checks[i];
+      const times = (this.times.get(key) ?? []).filter((t) => now - t < limit.windowMs);
+      this.times.set(key, times);
+      if (times.length >= limit.calls) return i;
+      kept.push(times);
+    }
+    for (const times of kept) times.push(now);
+    return -1;
+  }
+}

@@ -44,15 +44,17 @@ export interface WireMessage {
   description?: string;
 }
 
-function invalid(message: string): RtmError {
-  return rtmError(PeerMessageError.INVALID_MESSAGE, "RtmInvalidArgumentError", message);
-}
-
 /**
- * Turn an app's message into the wire's, or throw code 7 (spec §1.6: the type is inferred
- * when `messageType` is omitted; §5.2: 32 KB; protocol §3.4: the end-call form).
+ * Turn an app's message into the wire's, or throw `code` (7 for a peer message, spec §4.4; 4
+ * for a channel message, §4.7). Spec §1.6: the type is inferred when `messageType` is
+ * omitted; §5.2: 32 KB; protocol §3.4: the end-call form, a rule of peer messages only.
  */
-export function toWire(message: unknown): WireMessage {
+export function toWire(
+  message: unknown,
+  code: number = PeerMessageError.INVALID_MESSAGE,
+  peer = true,
+): WireMessage {
+  const invalid = (text: string): RtmError => rtmError(code, "RtmInvalidArgumentError", text);
   if (typeof message !== "object" || message === null) {
     throw invalid("the message must be an object");
   }
@@ -68,7 +70,7 @@ export function toWire(message: unknown): WireMessage {
       throw invalid("a TEXT message carries text only");
     }
     if (isTextTooBig(m.text)) throw invalid("text over 32 KB");
-    const problem = endCallError(m.text);
+    const problem = peer ? endCallError(m.text) : null;
     if (problem !== null) throw invalid(problem);
     return { text: m.text };
   }

@@ -24,6 +24,75 @@ var AgoraRTM = (() => {
     default: () => index_default
   });
 
+  // src/emitter.ts
+  var EventEmitter = class {
+    constructor() {
+      this.events_ = /* @__PURE__ */ new Map();
+    }
+    on(event, listener) {
+      return this.add_(event, listener, false);
+    }
+    addListener(event, listener) {
+      return this.add_(event, listener, false);
+    }
+    once(event, listener) {
+      return this.add_(event, listener, true);
+    }
+    /** Remove the most recently added registration of `listener` (Node's order). */
+    off(event, listener) {
+      const entries = this.events_.get(event);
+      if (entries) {
+        for (let i = entries.length - 1; i >= 0; i--) {
+          if (entries[i].listener === listener) {
+            entries.splice(i, 1);
+            break;
+          }
+        }
+        if (entries.length === 0) this.events_.delete(event);
+      }
+      return this;
+    }
+    removeListener(event, listener) {
+      return this.off(event, listener);
+    }
+    removeAllListeners(event) {
+      if (event === void 0) this.events_.clear();
+      else this.events_.delete(event);
+      return this;
+    }
+    listeners(event) {
+      return (this.events_.get(event) ?? []).map((e) => e.listener);
+    }
+    listenerCount(event) {
+      return this.events_.get(event)?.length ?? 0;
+    }
+    /** Call the listeners of `event` in order; returns whether there were any. */
+    emit(event, ...args) {
+      const entries = this.events_.get(event);
+      if (!entries || entries.length === 0) return false;
+      for (const entry of [...entries]) {
+        if (entry.once) this.remove_(event, entry);
+        entry.listener(...args);
+      }
+      return true;
+    }
+    remove_(event, entry) {
+      const entries = this.events_.get(event);
+      const i = entries ? entries.indexOf(entry) : -1;
+      if (entries && i >= 0) {
+        entries.splice(i, 1);
+        if (entries.length === 0) this.events_.delete(event);
+      }
+    }
+    add_(event, listener, once) {
+      if (typeof listener !== "function") throw new TypeError("listener must be a function");
+      const entries = this.events_.get(event);
+      if (entries) entries.push({ listener, once });
+      else this.events_.set(event, [{ listener, once }]);
+      return this;
+    }
+  };
+
   // src/errors.ts
   function rtmError(code, name, message) {
     const error = new Error(message);
@@ -47,6 +116,352 @@ var AgoraRTM = (() => {
     INVALID_MESSAGE: 7,
     USER_NOT_LOGGED_IN: 102
   };
+  var CreateChannelError = { INVALID_ARGUMENT: 1 };
+  var JoinChannelError = {
+    TIMEOUT: 4,
+    EXCEED_LIMIT: 5,
+    ALREADY_JOINED: 6,
+    TOO_OFTEN: 7,
+    JOIN_SAME_CHANNEL_TOO_OFTEN: 8,
+    USER_NOT_LOGGED_IN: 102,
+    ABORTED_BY_LEAVE: 201,
+    ALREADY_JOINED_CHANNEL_OF_SAME_ID: 202
+  };
+  var LeaveChannelError = {
+    FAILURE: 1,
+    NOT_IN_CHANNEL: 3,
+    USER_NOT_LOGGED_IN: 102
+  };
+  var ChannelMessageError = {
+    TIMEOUT: 2,
+    TOO_OFTEN: 3,
+    INVALID_MESSAGE: 4,
+    NOT_IN_CHANNEL: 5,
+    USER_NOT_LOGGED_IN: 102
+  };
+  var GetMembersError = {
+    TIMEOUT: 3,
+    TOO_OFTEN: 4,
+    NOT_IN_CHANNEL: 5,
+    USER_NOT_LOGGED_IN: 102
+  };
+
+  // src/limits.ts
+  var APP_ID = /^[0-9A-Za-z]{32}$/;
+  var USER_ID = /^[\s\w!#$%&()+,.:;<=>?@[\]^{|}~-]{1,64}$/;
+  var MAX_MESSAGE_BYTES = 32 * 1024;
+  var END_CALL_PREFIX = "AgoraRTMLegacyEndcallCompatibleMessagePrefix";
+  function isValidAppId(appId) {
+    return typeof appId === "string" && APP_ID.test(appId);
+  }
+  function isValidUserId(id) {
+    return typeof id === "string" && id !== "null" && USER_ID.test(id);
+  }
+  var encoder = new TextEncoder();
+  function utf8Size(text) {
+    return encoder.encode(text).length;
+  }
+  function isTextTooBig(text) {
+    return text.length * 3 > MAX_MESSAGE_BYTES && utf8Size(text) > MAX_MESSAGE_BYTES;
+  }
+  function endCallError(text) {
+    if (!text.startsWith(END_CALL_PREFIX)) return null;
+    const parts = text.split("_");
+    if (parts.length === 3 && parts[0] === END_CALL_PREFIX && isValidUserId(parts[1])) return null;
+    return "malformed end-call message: expected <prefix>_<channelId>_<info>";
+  }
+  var MAX_JOINED_CHANNELS = 20;
+  var JOIN_RATE = { calls: 50, windowMs: 3e3 };
+  var JOIN_SAME_CHANNEL_RATE = { calls: 2, windowMs: 5e3 };
+  var GET_MEMBERS_RATE = { calls: 5, windowMs: 2e3 };
+  var RateWindows = class {
+    constructor() {
+      this.times = /* @__PURE__ */ new Map();
+    }
+    /**
+     * Check one call against `checks` (`[key, limit]` pairs). Returns the index of the first
+     * limit that refuses it, or -1 when every limit allows it, in which case it is recorded in
+     * each window.
+     */
+    within(...checks) {
+      const now = Date.now();
+      const kept = [];
+      for (let i = 0; i < checks.length; i++) {
+        const [key, limit2] = checks[i];
+        const times = (this.times.get(key) ?? []).filter((t) => now - t < limit2.windowMs);
+        this.times.set(key, times);
+        if (times.length >= limit2.calls) return i;
+        kept.push(times);
+      }
+      for (const times of kept) times.push(now);
+      return -1;
+    }
+  };
+
+  // src/enums.ts
+  var ConnectionState = {
+    DISCONNECTED: "DISCONNECTED",
+    CONNECTING: "CONNECTING",
+    CONNECTED: "CONNECTED",
+    RECONNECTING: "RECONNECTING",
+    ABORTED: "ABORTED"
+  };
+  var ConnectionChangeReason = {
+    LOGIN: "LOGIN",
+    LOGIN_SUCCESS: "LOGIN_SUCCESS",
+    LOGIN_FAILURE: "LOGIN_FAILURE",
+    LOGIN_TIMEOUT: "LOGIN_TIMEOUT",
+    INTERRUPTED: "INTERRUPTED",
+    LOGOUT: "LOGOUT",
+    BANNED_BY_SERVER: "BANNED_BY_SERVER",
+    REMOTE_LOGIN: "REMOTE_LOGIN",
+    TOKEN_EXPIRED: "TOKEN_EXPIRED"
+  };
+  var MessageType = {
+    TEXT: "TEXT",
+    RAW: "RAW",
+    FILE: "FILE",
+    IMAGE: "IMAGE"
+  };
+
+  // src/messages.ts
+  function toWire(message, code = PeerMessageError.INVALID_MESSAGE, peer = true) {
+    const invalid = (text) => rtmError(code, "RtmInvalidArgumentError", text);
+    if (typeof message !== "object" || message === null) {
+      throw invalid("the message must be an object");
+    }
+    const m = message;
+    let type = m.messageType;
+    if (type === void 0) {
+      if (m.rawMessage instanceof Uint8Array) type = MessageType.RAW;
+      else if (typeof m.text === "string") type = MessageType.TEXT;
+    }
+    if (type === MessageType.TEXT) {
+      if (typeof m.text !== "string") throw invalid("a TEXT message needs a text string");
+      if (m.rawMessage !== void 0 || m.description !== void 0) {
+        throw invalid("a TEXT message carries text only");
+      }
+      if (isTextTooBig(m.text)) throw invalid("text over 32 KB");
+      const problem = peer ? endCallError(m.text) : null;
+      if (problem !== null) throw invalid(problem);
+      return { text: m.text };
+    }
+    if (type === MessageType.RAW) {
+      const description = m.description ?? "";
+      const raw = m.rawMessage;
+      if (!(raw instanceof Uint8Array) || typeof description !== "string" || m.text !== void 0) {
+        throw invalid("a RAW message carries a rawMessage Uint8Array and an optional description");
+      }
+      if (raw.byteLength + utf8Size(description) > MAX_MESSAGE_BYTES) {
+        throw invalid("raw payload and description over 32 KB");
+      }
+      const wire = { type: "RAW", raw: toBase64(raw) };
+      if (description) wire.description = description;
+      return wire;
+    }
+    throw invalid(`unsupported message type: ${String(type)}`);
+  }
+  function fromWire(msg) {
+    if (msg.type === MessageType.RAW) {
+      const rawMessage = fromBase64(msg.raw ?? "");
+      return { rawMessage, description: msg.description ?? "", messageType: "RAW" };
+    }
+    if (msg.type === void 0 || msg.type === MessageType.TEXT) {
+      return { text: msg.text ?? "", messageType: "TEXT" };
+    }
+    return { ...msg, messageType: msg.type };
+  }
+  function toBase64(bytes) {
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 32768) {
+      binary += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 32768)));
+    }
+    return btoa(binary);
+  }
+  function fromBase64(text) {
+    const binary = atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+
+  // src/channel.ts
+  var REQUEST_TIMEOUT_MS = 1e4;
+  var GET_MEMBERS_TIMEOUT_MS = 5e3;
+  var RtmChannel = class extends EventEmitter {
+    constructor(channelId, host) {
+      super();
+      this.channelId = channelId;
+      this.host = host;
+      this.membership = 0 /* NONE */;
+      /** Identifies the join in flight, so that a leave() during it is noticed (spec §1.4). */
+      this.attempt = null;
+    }
+    /**
+     * Join the channel (spec §1.4 `join`, protocol §3.7). Codes (spec §4.5): 102 not logged
+     * in, 6 this object joined or joining, 202 another object of this id joined, 5 already in
+     * 20 channels, 7 over 50 joins in 3 s, 8 this channel joined twice in 5 s, 201 leave()
+     * called meanwhile, 4 no answer in 10 s.
+     */
+    async join() {
+      const host = this.host;
+      const conn = host.connection();
+      if (conn === null) throw status(JoinChannelError.USER_NOT_LOGGED_IN, "not logged in");
+      if (this.membership !== 0 /* NONE */) {
+        throw status(JoinChannelError.ALREADY_JOINED, "already joined or joining");
+      }
+      const other = host.channels.get(this.channelId);
+      if (other !== void 0 && other !== this) {
+        const code = JoinChannelError.ALREADY_JOINED_CHANNEL_OF_SAME_ID;
+        throw status(code, "another RtmChannel of this id has joined");
+      }
+      if (host.channels.size >= MAX_JOINED_CHANNELS) {
+        throw limit(JoinChannelError.EXCEED_LIMIT, "already in 20 channels");
+      }
+      const refused = host.rates.within(
+        ["join", JOIN_RATE],
+        [`join:${this.channelId}`, JOIN_SAME_CHANNEL_RATE]
+      );
+      if (refused === 0) throw limit(JoinChannelError.TOO_OFTEN, "more than 50 joins in 3 s");
+      if (refused === 1) {
+        const code = JoinChannelError.JOIN_SAME_CHANNEL_TOO_OFTEN;
+        throw limit(code, "joined this channel twice in the last 5 s");
+      }
+      const attempt = {};
+      this.attempt = attempt;
+      this.membership = 1 /* JOINING */;
+      host.channels.set(this.channelId, this);
+      try {
+        const fields = { channel: this.channelId };
+        await conn.request("join", fields, REQUEST_TIMEOUT_MS, JoinChannelError.TIMEOUT);
+      } catch (error) {
+        if (this.attempt === attempt) this.forget();
+        throw error;
+      }
+      if (this.attempt !== attempt) {
+        throw status(JoinChannelError.ABORTED_BY_LEAVE, "leave() called during join");
+      }
+      this.attempt = null;
+      this.membership = 2 /* JOINED */;
+    }
+    /**
+     * Leave the channel (spec §1.4 `leave`, protocol §3.8). Codes (spec §4.6): 102 not logged
+     * in, 3 not joined, 1 no answer in 10 s. A leave() during join() makes that join() reject
+     * with 201.
+     */
+    async leave() {
+      const conn = this.host.connection();
+      if (conn === null) throw status(LeaveChannelError.USER_NOT_LOGGED_IN, "not logged in");
+      if (this.membership === 0 /* NONE */) {
+        throw status(LeaveChannelError.NOT_IN_CHANNEL, "not in this channel");
+      }
+      const joining = this.membership === 1 /* JOINING */;
+      this.forget();
+      const fields = { channel: this.channelId };
+      const answer = conn.request("leave", fields, REQUEST_TIMEOUT_MS, LeaveChannelError.FAILURE);
+      if (joining) {
+        answer.catch(() => void 0);
+        return;
+      }
+      await answer;
+    }
+    /**
+     * Send a message to the other members (spec §1.4 `sendMessage`, §6.4; protocol §3.9).
+     * Codes (spec §4.7): 102 not logged in, 5 not joined, 4 not a valid message, 3 over 180
+     * peer and channel messages in 3 s, 2 no answer in 10 s. `enableOfflineMessaging` does not
+     * apply to channels.
+     */
+    async sendMessage(message, options) {
+      const host = this.host;
+      const conn = host.connection();
+      if (conn === null) throw status(ChannelMessageError.USER_NOT_LOGGED_IN, "not logged in");
+      if (this.membership !== 2 /* JOINED */) {
+        throw status(ChannelMessageError.NOT_IN_CHANNEL, "not in this channel");
+      }
+      const msg = toWire(message, ChannelMessageError.INVALID_MESSAGE, false);
+      if (!host.takeMessageBudget()) {
+        throw limit(ChannelMessageError.TOO_OFTEN, "over 180 messages in 3 s");
+      }
+      const fields = { channel: this.channelId, mid: host.nextMid(), msg };
+      if (options?.enableHistoricalMessaging) fields.history = true;
+      await conn.request("channel_msg", fields, REQUEST_TIMEOUT_MS, ChannelMessageError.TIMEOUT);
+    }
+    /**
+     * The ids of up to 512 members, this user included (spec §1.4 `getMembers`, §6.8; protocol
+     * §3.10). Codes (spec §4.8): 102 not logged in, 5 not joined, 4 over 5 calls in 2 s, 3 no
+     * answer in 5 s.
+     */
+    async getMembers() {
+      const host = this.host;
+      const conn = host.connection();
+      if (conn === null) throw status(GetMembersError.USER_NOT_LOGGED_IN, "not logged in");
+      if (this.membership !== 2 /* JOINED */) {
+        throw status(GetMembersError.NOT_IN_CHANNEL, "not in this channel");
+      }
+      if (host.rates.within(["get_members", GET_MEMBERS_RATE]) >= 0) {
+        throw limit(GetMembersError.TOO_OFTEN, "over 5 calls in 2 s");
+      }
+      const fields = { channel: this.channelId };
+      const timeoutCode = GetMembersError.TIMEOUT;
+      const result = await conn.request("get_members", fields, GET_MEMBERS_TIMEOUT_MS, timeoutCode);
+      const members = result?.members;
+      return Array.isArray(members) ? members.map(String) : [];
+    }
+    /** No longer joined nor joining: a leave(), a failed join, or the end of the session. */
+    forget() {
+      this.membership = 0 /* NONE */;
+      this.attempt = null;
+      if (this.host.channels.get(this.channelId) === this) this.host.channels.delete(this.channelId);
+    }
+    /** A channel push routed here by the client (protocol §3.11). */
+    onPush(frame) {
+      const fire2 = (event, ...args) => this.host.fire(this, event, ...args);
+      switch (frame.t) {
+        case "channel_msg":
+          fire2("ChannelMessage", fromWire(frame.msg ?? {}), String(frame.from), {
+            serverReceivedTs: typeof frame.ts === "number" ? frame.ts : 0
+          });
+          break;
+        case "member_joined":
+          fire2("MemberJoined", String(frame.uid));
+          break;
+        case "member_left":
+          fire2("MemberLeft", String(frame.uid));
+          break;
+        case "member_count":
+          fire2("MemberCountUpdated", Number(frame.count));
+          break;
+        case "channel_attrs":
+          fire2("AttributesUpdated", attributesFromWire(frame.attrs));
+          break;
+      }
+    }
+  };
+  var CHANNEL_PUSHES = /* @__PURE__ */ new Set([
+    "channel_msg",
+    "member_joined",
+    "member_left",
+    "member_count",
+    "channel_attrs"
+  ]);
+  function attributesFromWire(attrs) {
+    const result = {};
+    if (typeof attrs !== "object" || attrs === null) return result;
+    for (const [key, a] of Object.entries(attrs)) {
+      result[key] = {
+        value: String(a?.value ?? ""),
+        lastUpdateUserId: String(a?.user ?? ""),
+        lastUpdateTs: Number(a?.ts ?? 0)
+      };
+    }
+    return result;
+  }
+  function status(code, message) {
+    return rtmError(code, "RtmInvalidStatusError", message);
+  }
+  function limit(code, message) {
+    return rtmError(code, "RtmLimitExceededError", message);
+  }
 
   // src/connection.ts
   var Connection = class _Connection {
@@ -151,189 +566,6 @@ var AgoraRTM = (() => {
     }
   };
 
-  // src/emitter.ts
-  var EventEmitter = class {
-    constructor() {
-      this.events_ = /* @__PURE__ */ new Map();
-    }
-    on(event, listener) {
-      return this.add_(event, listener, false);
-    }
-    addListener(event, listener) {
-      return this.add_(event, listener, false);
-    }
-    once(event, listener) {
-      return this.add_(event, listener, true);
-    }
-    /** Remove the most recently added registration of `listener` (Node's order). */
-    off(event, listener) {
-      const entries = this.events_.get(event);
-      if (entries) {
-        for (let i = entries.length - 1; i >= 0; i--) {
-          if (entries[i].listener === listener) {
-            entries.splice(i, 1);
-            break;
-          }
-        }
-        if (entries.length === 0) this.events_.delete(event);
-      }
-      return this;
-    }
-    removeListener(event, listener) {
-      return this.off(event, listener);
-    }
-    removeAllListeners(event) {
-      if (event === void 0) this.events_.clear();
-      else this.events_.delete(event);
-      return this;
-    }
-    listeners(event) {
-      return (this.events_.get(event) ?? []).map((e) => e.listener);
-    }
-    listenerCount(event) {
-      return this.events_.get(event)?.length ?? 0;
-    }
-    /** Call the listeners of `event` in order; returns whether there were any. */
-    emit(event, ...args) {
-      const entries = this.events_.get(event);
-      if (!entries || entries.length === 0) return false;
-      for (const entry of [...entries]) {
-        if (entry.once) this.remove_(event, entry);
-        entry.listener(...args);
-      }
-      return true;
-    }
-    remove_(event, entry) {
-      const entries = this.events_.get(event);
-      const i = entries ? entries.indexOf(entry) : -1;
-      if (entries && i >= 0) {
-        entries.splice(i, 1);
-        if (entries.length === 0) this.events_.delete(event);
-      }
-    }
-    add_(event, listener, once) {
-      if (typeof listener !== "function") throw new TypeError("listener must be a function");
-      const entries = this.events_.get(event);
-      if (entries) entries.push({ listener, once });
-      else this.events_.set(event, [{ listener, once }]);
-      return this;
-    }
-  };
-
-  // src/enums.ts
-  var ConnectionState = {
-    DISCONNECTED: "DISCONNECTED",
-    CONNECTING: "CONNECTING",
-    CONNECTED: "CONNECTED",
-    RECONNECTING: "RECONNECTING",
-    ABORTED: "ABORTED"
-  };
-  var ConnectionChangeReason = {
-    LOGIN: "LOGIN",
-    LOGIN_SUCCESS: "LOGIN_SUCCESS",
-    LOGIN_FAILURE: "LOGIN_FAILURE",
-    LOGIN_TIMEOUT: "LOGIN_TIMEOUT",
-    INTERRUPTED: "INTERRUPTED",
-    LOGOUT: "LOGOUT",
-    BANNED_BY_SERVER: "BANNED_BY_SERVER",
-    REMOTE_LOGIN: "REMOTE_LOGIN",
-    TOKEN_EXPIRED: "TOKEN_EXPIRED"
-  };
-  var MessageType = {
-    TEXT: "TEXT",
-    RAW: "RAW",
-    FILE: "FILE",
-    IMAGE: "IMAGE"
-  };
-
-  // src/limits.ts
-  var APP_ID = /^[0-9A-Za-z]{32}$/;
-  var USER_ID = /^[\s\w!#$%&()+,.:;<=>?@[\]^{|}~-]{1,64}$/;
-  var MAX_MESSAGE_BYTES = 32 * 1024;
-  var END_CALL_PREFIX = "AgoraRTMLegacyEndcallCompatibleMessagePrefix";
-  function isValidAppId(appId) {
-    return typeof appId === "string" && APP_ID.test(appId);
-  }
-  function isValidUserId(id) {
-    return typeof id === "string" && id !== "null" && USER_ID.test(id);
-  }
-  var encoder = new TextEncoder();
-  function utf8Size(text) {
-    return encoder.encode(text).length;
-  }
-  function isTextTooBig(text) {
-    return text.length * 3 > MAX_MESSAGE_BYTES && utf8Size(text) > MAX_MESSAGE_BYTES;
-  }
-  function endCallError(text) {
-    if (!text.startsWith(END_CALL_PREFIX)) return null;
-    const parts = text.split("_");
-    if (parts.length === 3 && parts[0] === END_CALL_PREFIX && isValidUserId(parts[1])) return null;
-    return "malformed end-call message: expected <prefix>_<channelId>_<info>";
-  }
-
-  // src/messages.ts
-  function invalid(message) {
-    return rtmError(PeerMessageError.INVALID_MESSAGE, "RtmInvalidArgumentError", message);
-  }
-  function toWire(message) {
-    if (typeof message !== "object" || message === null) {
-      throw invalid("the message must be an object");
-    }
-    const m = message;
-    let type = m.messageType;
-    if (type === void 0) {
-      if (m.rawMessage instanceof Uint8Array) type = MessageType.RAW;
-      else if (typeof m.text === "string") type = MessageType.TEXT;
-    }
-    if (type === MessageType.TEXT) {
-      if (typeof m.text !== "string") throw invalid("a TEXT message needs a text string");
-      if (m.rawMessage !== void 0 || m.description !== void 0) {
-        throw invalid("a TEXT message carries text only");
-      }
-      if (isTextTooBig(m.text)) throw invalid("text over 32 KB");
-      const problem = endCallError(m.text);
-      if (problem !== null) throw invalid(problem);
-      return { text: m.text };
-    }
-    if (type === MessageType.RAW) {
-      const description = m.description ?? "";
-      const raw = m.rawMessage;
-      if (!(raw instanceof Uint8Array) || typeof description !== "string" || m.text !== void 0) {
-        throw invalid("a RAW message carries a rawMessage Uint8Array and an optional description");
-      }
-      if (raw.byteLength + utf8Size(description) > MAX_MESSAGE_BYTES) {
-        throw invalid("raw payload and description over 32 KB");
-      }
-      const wire = { type: "RAW", raw: toBase64(raw) };
-      if (description) wire.description = description;
-      return wire;
-    }
-    throw invalid(`unsupported message type: ${String(type)}`);
-  }
-  function fromWire(msg) {
-    if (msg.type === MessageType.RAW) {
-      const rawMessage = fromBase64(msg.raw ?? "");
-      return { rawMessage, description: msg.description ?? "", messageType: "RAW" };
-    }
-    if (msg.type === void 0 || msg.type === MessageType.TEXT) {
-      return { text: msg.text ?? "", messageType: "TEXT" };
-    }
-    return { ...msg, messageType: msg.type };
-  }
-  function toBase64(bytes) {
-    let binary = "";
-    for (let i = 0; i < bytes.length; i += 32768) {
-      binary += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 32768)));
-    }
-    return btoa(binary);
-  }
-  function fromBase64(text) {
-    const binary = atob(text);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  }
-
   // src/script-url.ts
   var SCRIPT_URL = typeof document !== "undefined" && document.currentScript instanceof HTMLScriptElement ? document.currentScript.src || void 0 : void 0;
 
@@ -360,7 +592,7 @@ var AgoraRTM = (() => {
   // src/client.ts
   var SDK = "js/0.1.0";
   var LOGIN_TIMEOUT_MS = 12e3;
-  var REQUEST_TIMEOUT_MS = 1e4;
+  var REQUEST_TIMEOUT_MS2 = 1e4;
   var LOGIN_SPACING_MS = 500;
   var MESSAGE_BUDGET = 180;
   var MESSAGE_WINDOW_MS = 3e3;
@@ -390,6 +622,14 @@ var AgoraRTM = (() => {
       this.midCounter = 0;
       this.sendTimes = [];
       this.seen = /* @__PURE__ */ new Set();
+      this.host = {
+        connection: () => this.state === ConnectionState.CONNECTED && !this.loggingOut ? this.conn : null,
+        channels: /* @__PURE__ */ new Map(),
+        rates: new RateWindows(),
+        takeMessageBudget: () => this.takeMessageBudget(),
+        nextMid: () => this.nextMid(),
+        fire: (target, event, ...args) => fire(target, event, args)
+      };
     }
     /** The connection state (spec §3.1). */
     get connectionState() {
@@ -480,24 +720,47 @@ var AgoraRTM = (() => {
         const code = PeerMessageError.USER_NOT_LOGGED_IN;
         throw rtmError(code, "RtmInvalidStatusError", "not logged in");
       }
-      const now = Date.now();
-      this.sendTimes = this.sendTimes.filter((t) => now - t < MESSAGE_WINDOW_MS);
-      if (this.sendTimes.length >= MESSAGE_BUDGET) {
+      if (!this.takeMessageBudget()) {
         const code = PeerMessageError.TOO_OFTEN;
         throw rtmError(code, "RtmLimitExceededError", "over 180 messages in 3 s");
       }
-      this.sendTimes.push(now);
-      const mid = `${this.midPrefix}-${++this.midCounter}`;
-      const fields = { to: peerId, mid, msg };
+      const fields = { to: peerId, mid: this.nextMid(), msg };
       if (options?.enableOfflineMessaging) fields.offline = true;
       if (options?.enableHistoricalMessaging) fields.history = true;
       const timeoutCode = PeerMessageError.TIMEOUT;
-      const result = await conn.request("peer_msg", fields, REQUEST_TIMEOUT_MS, timeoutCode);
+      const result = await conn.request("peer_msg", fields, REQUEST_TIMEOUT_MS2, timeoutCode);
       return { hasPeerReceived: result?.received === true };
+    }
+    /**
+     * A channel object (spec §1.2 `createChannel`, §1.4); joining is separate. Throws code 1
+     * `RtmInvalidArgumentError` for an invalid channel id (spec §4.15, §5.1).
+     */
+    createChannel(channelId) {
+      if (!isValidUserId(channelId)) {
+        const code = CreateChannelError.INVALID_ARGUMENT;
+        throw rtmError(code, "RtmInvalidArgumentError", "invalid channel id");
+      }
+      return new RtmChannel(channelId, this.host);
     }
     /** `createMessage` is the identity in 1.5.1 (spec §1.2). */
     createMessage(message) {
       return message;
+    }
+    /** Spec §5.4: peer and channel messages share one budget of 180 in 3 s. */
+    takeMessageBudget() {
+      const now = Date.now();
+      this.sendTimes = this.sendTimes.filter((t) => now - t < MESSAGE_WINDOW_MS);
+      if (this.sendTimes.length >= MESSAGE_BUDGET) return false;
+      this.sendTimes.push(now);
+      return true;
+    }
+    /** Protocol §3.4, §3.9: `mid` is unique per sender, across logins too (a random prefix). */
+    nextMid() {
+      return `${this.midPrefix}-${++this.midCounter}`;
+    }
+    /** The session ended (logout, kick, lost link): the server has left every channel. */
+    leaveAllChannels() {
+      for (const channel of [...this.host.channels.values()]) channel.forget();
     }
     /** Open connections until one logs in, or the server refuses the login (protocol §3.1). */
     async connectAndLogin(uid, token, generation, deadline) {
@@ -535,9 +798,10 @@ var AgoraRTM = (() => {
     async endSession() {
       const conn = this.conn;
       this.conn = null;
+      this.leaveAllChannels();
       if (conn?.isOpen) {
         try {
-          await conn.request("logout", {}, REQUEST_TIMEOUT_MS, 1);
+          await conn.request("logout", {}, REQUEST_TIMEOUT_MS2, 1);
         } catch {
         }
         conn.close(1e3);
@@ -548,6 +812,7 @@ var AgoraRTM = (() => {
     onClose(conn, code) {
       if (conn !== this.conn) return;
       this.conn = null;
+      this.leaveAllChannels();
       const reason = ABORT_REASONS[code];
       if (reason !== void 0) {
         this.transition(ConnectionState.ABORTED, reason);
@@ -562,6 +827,9 @@ var AgoraRTM = (() => {
     onPush(frame, conn) {
       if (frame.t === "peer_msg") this.onPeerMessage(frame, conn);
       else if (frame.t === "token_expiring") this.fire("TokenPrivilegeWillExpire");
+      else if (CHANNEL_PUSHES.has(frame.t) && conn === this.conn) {
+        this.host.channels.get(String(frame.channel))?.onPush(frame);
+      }
     }
     /**
      * A peer message (protocol §3.5): hand it to the app, then acknowledge it — every push, even
@@ -589,20 +857,20 @@ var AgoraRTM = (() => {
       this.state = state;
       this.fire("ConnectionStateChanged", state, reason);
     }
-    /**
-     * Emit an SDK event. A listener that throws must not break the SDK's own bookkeeping (a
-     * login half done, an ack not sent): its error is rethrown on its own, to reach the console.
-     */
+    /** Emit one of the client's events (see `fire` below). */
     fire(event, ...args) {
-      try {
-        this.emit(event, ...args);
-      } catch (error) {
-        setTimeout(() => {
-          throw error;
-        });
-      }
+      fire(this, event, args);
     }
   };
+  function fire(target, event, args) {
+    try {
+      target.emit(event, ...args);
+    } catch (error) {
+      setTimeout(() => {
+        throw error;
+      });
+    }
+  }
   function loginError(code, message) {
     const names = {
       [LoginError.UNKNOWN]: "RtmUnknownError",
