@@ -34,6 +34,13 @@ export interface ChannelHost {
   /** The channels joined or being joined, by id: where the client routes channel pushes. */
   readonly channels: Map<string, RtmChannel>;
   readonly rates: RateWindows;
+  /**
+   * While RECONNECTING: the logged-in connection once reconnected, or null when the
+   * reconnection fails or takes longer than `timeoutMs` (spec §1.2).
+   */
+  whenReconnected(timeoutMs: number): Promise<Connection | null>;
+  /** True while the client is RECONNECTING (and not logging out). */
+  reconnecting(): boolean;
   /** Take one message from the 180 / 3 s budget shared with peer messages (spec §5.4). */
   takeMessageBudget(): boolean;
   nextMid(): string;
@@ -142,7 +149,15 @@ export class RtmChannel extends EventEmitter {
    */
   async sendMessage(message: unknown, options?: SendMessageOptions): Promise<void> {
     const host = this.host;
-    const conn = host.connection();
+    const started = Date.now();
+    let conn = host.connection();
+    if (conn === null && host.reconnecting() && this.membership === Membership.JOINED) {
+      // Spec §1.2: a message sent while reconnecting waits for the link, within its timeout.
+      conn = await host.whenReconnected(REQUEST_TIMEOUT_MS);
+      if (conn === null && host.reconnecting()) {
+        throw rtmError(ChannelMessageError.TIMEOUT, "RtmTimeoutError", "not reconnected in time");
+      }
+    }
     if (conn === null) throw status(ChannelMessageError.USER_NOT_LOGGED_IN, "not logged in");
     if (this.membership !== Membership.JOINED) {
       throw status(ChannelMessageError.NOT_IN_CHANNEL, "not in this channel");
@@ -153,7 +168,8 @@ export class RtmChannel extends EventEmitter {
     }
     const fields: Record<string, unknown> = { channel: this.channelId, mid: host.nextMid(), msg };
     if (options?.enableHistoricalMessaging) fields.history = true;
-    await conn.request("channel_msg", fields, REQUEST_TIMEOUT_MS, ChannelMessageError.TIMEOUT);
+    const wait = Math.max(1, REQUEST_TIMEOUT_MS - (Date.now() - started));
+    await conn.request("channel_msg", fields, wait, ChannelMessageError.TIMEOUT);
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
  * `RtmClient` (spec §1.2, §1.3): login, logout, peer messages and channels (`createChannel`,
  * channel.ts) over the openrtm protocol.
- * Reconnection and session resume (protocol §3.2, §5 "reconnect") are the next increment:
- * today a lost link ends the session (DISCONNECTED / INTERRUPTED).
+ * A lost link (protocol §3.2, §5 "reconnect") goes RECONNECTING and logs in again with
+ * `resume`, with backoff, until the session is resumed or restored, or the login is refused
+ * for good.
  */
 
 import { CHANNEL_PUSHES, RtmChannel, type ChannelHost } from "./channel";
@@ -45,12 +46,17 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const LOGIN_SPACING_MS = 500;
 const MESSAGE_BUDGET = 180;
 const MESSAGE_WINDOW_MS = 3_000;
+/** Protocol §5: reconnection backoff, doubling from 250 ms to 10 s, with jitter. */
+const RECONNECT_FIRST_DELAY_MS = 250;
+const RECONNECT_MAX_DELAY_MS = 10_000;
+/** Protocol §3.1: login refusals that no retry can cure (bad argument, App ID, token). */
+const FINAL_LOGIN_CODES = new Set([3, 4, 5, 6]);
 /** How many (sender, mid) pairs are remembered to drop redeliveries (protocol §3.4). */
 const SEEN_MESSAGES = 4096;
 
 /**
- * What a close of a logged-in connection means (protocol §5). The codes that ask for a
- * reconnection end in DISCONNECTED until reconnection exists; the others abort.
+ * What a close of a logged-in connection means (protocol §5): the codes that ask for a
+ * reconnection (and no close frame at all, 1005/1006) go RECONNECTING; the others abort.
  */
 const RECONNECT_CODES = new Set([1001, 1005, 1006, 1011, 1012, 1013, 4004, 4005]);
 const ABORT_REASONS: Record<number, ConnectionChangeReason> = {
@@ -74,6 +80,11 @@ export class RtmClient extends EventEmitter {
   private midCounter = 0;
   private sendTimes: number[] = [];
   private readonly seen = new Set<string>();
+  /** Who is logged in, and the session to resume after a lost link (protocol §3.1). */
+  private credentials: { uid: string; token: string | null } | null = null;
+  private sessionId: string | null = null;
+  /** Requests waiting for a reconnection to end (spec §1.2: up to their timeout). */
+  private readonly waiters = new Set<() => void>();
   /** What the channels need of this client, without widening its public face. */
   private readonly host: ChannelHost;
 
@@ -87,6 +98,8 @@ export class RtmClient extends EventEmitter {
         this.state === ConnectionState.CONNECTED && !this.loggingOut ? this.conn : null,
       channels: new Map(),
       rates: new RateWindows(),
+      whenReconnected: (timeoutMs) => this.whenReconnected(timeoutMs),
+      reconnecting: () => this.state === ConnectionState.RECONNECTING && !this.loggingOut,
       takeMessageBudget: () => this.takeMessageBudget(),
       nextMid: () => this.nextMid(),
       fire: (target, event, ...args) => fire(target, event, args),
@@ -124,9 +137,11 @@ export class RtmClient extends EventEmitter {
     try {
       const deadline = now + LOGIN_TIMEOUT_MS;
       const attempt = this.connectAndLogin(uid, token || null, generation, deadline);
-      const conn = await Promise.race([attempt, stopped]);
+      const { conn, sessionId } = await Promise.race([attempt, stopped]);
       this.loggingIn = null;
       this.conn = conn;
+      this.credentials = { uid, token: token || null };
+      this.sessionId = sessionId;
       this.transition(ConnectionState.CONNECTED, ConnectionChangeReason.LOGIN_SUCCESS);
     } catch (error) {
       if (generation === this.generation) {
@@ -155,6 +170,21 @@ export class RtmClient extends EventEmitter {
         return Promise.reject(
           rtmError(LogoutError.USER_NOT_LOGGED_IN, "RtmInvalidStatusError", "not logged in"),
         );
+      case ConnectionState.RECONNECTING:
+        if (this.conn === null) {
+          // Protocol §5: logout stops the reconnection; there is no link to say goodbye on.
+          this.generation++;
+          this.loggingIn?.close();
+          this.loggingIn = null;
+          this.endLocally(ConnectionState.DISCONNECTED, ConnectionChangeReason.LOGOUT);
+          return Promise.resolve();
+        }
+        // Logged in again, re-joining channels: log out on that connection (endSession).
+        this.generation++;
+        this.loggingOut = this.endSession().finally(() => {
+          this.loggingOut = null;
+        });
+        return this.loggingOut;
       case ConnectionState.CONNECTING:
         // Spec §3.2: the pending login() rejects with 201.
         this.generation++;
@@ -186,8 +216,17 @@ export class RtmClient extends EventEmitter {
       throw rtmError(PeerMessageError.INVALID_USERID, "RtmInvalidArgumentError", "invalid peer id");
     }
     const msg = toWire(message);
-    const conn = this.conn;
-    if (this.state !== ConnectionState.CONNECTED || conn === null || this.loggingOut) {
+    const started = Date.now();
+    let conn = this.host.connection();
+    if (conn === null && this.host.reconnecting()) {
+      // Spec §1.2: a message sent while reconnecting waits for the link, within its timeout.
+      conn = await this.whenReconnected(REQUEST_TIMEOUT_MS);
+      if (conn === null && this.host.reconnecting()) {
+        const code = PeerMessageError.TIMEOUT;
+        throw rtmError(code, "RtmTimeoutError", "not reconnected in time");
+      }
+    }
+    if (conn === null) {
       const code = PeerMessageError.USER_NOT_LOGGED_IN;
       throw rtmError(code, "RtmInvalidStatusError", "not logged in");
     }
@@ -199,7 +238,8 @@ export class RtmClient extends EventEmitter {
     if (options?.enableOfflineMessaging) fields.offline = true;
     if (options?.enableHistoricalMessaging) fields.history = true;
     const timeoutCode = PeerMessageError.TIMEOUT;
-    const result = await conn.request("peer_msg", fields, REQUEST_TIMEOUT_MS, timeoutCode);
+    const wait = Math.max(1, REQUEST_TIMEOUT_MS - (Date.now() - started));
+    const result = await conn.request("peer_msg", fields, wait, timeoutCode);
     // Protocol §3.4: `received` is false for an offline peer, stored (`cached`) or not.
     return { hasPeerReceived: (result as { received?: boolean } | undefined)?.received === true };
   }
@@ -240,36 +280,112 @@ export class RtmClient extends EventEmitter {
     for (const channel of [...this.host.channels.values()]) channel.forget();
   }
 
+  /**
+   * The logged-in connection once a reconnection in progress ends with CONNECTED, or null
+   * when it ends otherwise or takes longer than `timeoutMs`.
+   */
+  private whenReconnected(timeoutMs: number): Promise<Connection | null> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve(this.host.connection());
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.waiters.add(done);
+    });
+  }
+
+  /** The session is over without a logout request: forget it and every channel. */
+  private endLocally(state: ConnectionState, reason: ConnectionChangeReason): void {
+    this.generation++; // stops a reconnection in progress
+    this.conn = null;
+    this.credentials = null;
+    this.sessionId = null;
+    this.leaveAllChannels();
+    this.transition(state, reason);
+  }
+
+  /**
+   * Log in again after a lost link (protocol §3.2, §5): new connections with `resume`, with
+   * backoff and jitter, until the session is resumed (nothing else to do: the server replays
+   * what was missed) or a new one is made (then re-join the channels), or the login is refused
+   * for good, or logout() stops it.
+   */
+  private async reconnect(): Promise<void> {
+    const credentials = this.credentials;
+    if (credentials === null) return;
+    const generation = ++this.generation;
+    let delay = RECONNECT_FIRST_DELAY_MS;
+    while (generation === this.generation) {
+      let result: { conn: Connection; sessionId: string; resumed: boolean } | null = null;
+      try {
+        result = await this.loginOnce(credentials, generation, Date.now() + LOGIN_TIMEOUT_MS);
+      } catch (error) {
+        const code = (error as RtmError).serverCode;
+        if (generation !== this.generation) return;
+        if (code !== undefined && FINAL_LOGIN_CODES.has(code)) {
+          const expired = code === 6;
+          this.endLocally(
+            ConnectionState.ABORTED,
+            expired ? ConnectionChangeReason.TOKEN_EXPIRED : ConnectionChangeReason.LOGIN_FAILURE,
+          );
+          if (expired) this.fire("TokenExpired"); // spec §1.3
+          return;
+        }
+      }
+      if (generation !== this.generation) {
+        result?.conn.close();
+        return;
+      }
+      if (result !== null) {
+        this.loggingIn = null;
+        this.conn = result.conn;
+        this.sessionId = result.sessionId;
+        if (!result.resumed) await this.rejoinChannels(result.conn);
+        if (generation !== this.generation || this.conn !== result.conn) return;
+        this.transition(ConnectionState.CONNECTED, ConnectionChangeReason.LOGIN_SUCCESS);
+        return;
+      }
+      // Full jitter over the current step, so that clients cut together do not return together.
+      const pause = delay / 2 + Math.random() * (delay / 2);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      delay = Math.min(delay * 2, RECONNECT_MAX_DELAY_MS);
+    }
+  }
+
+  /**
+   * A new session after a lost one (protocol §3.2): join again every channel that was joined.
+   * A channel the server refuses now is left, as the session that joined it is gone.
+   */
+  private async rejoinChannels(conn: Connection): Promise<void> {
+    const channels = [...this.host.channels.values()];
+    await Promise.all(
+      channels.map(async (channel) => {
+        try {
+          const fields = { channel: channel.channelId };
+          await conn.request("join", fields, REQUEST_TIMEOUT_MS, 1);
+        } catch {
+          if (conn === this.conn) channel.forget();
+        }
+      }),
+    );
+  }
+
   /** Open connections until one logs in, or the server refuses the login (protocol §3.1). */
   private async connectAndLogin(
     uid: string,
     token: string | null,
     generation: number,
     deadline: number,
-  ): Promise<Connection> {
-    const url = await resolveServerUrl(this.config.server);
-    const handlers = {
-      onPush: (frame: ServerFrame, conn: Connection) => this.onPush(frame, conn),
-      onClose: (conn: Connection, code: number) => this.onClose(conn, code),
-    };
+  ): Promise<{ conn: Connection; sessionId: string }> {
     let delay = 250;
     while (generation === this.generation) {
-      let conn: Connection | null = null;
       try {
-        conn = await Connection.open(url, () => ++this.requestId, handlers);
-        if (generation !== this.generation) {
-          conn.close(); // the login timed out or was abandoned meanwhile
-          break;
-        }
-        this.loggingIn = conn;
-        const fields: Record<string, unknown> = { v: 1, app_id: this.appId, uid, sdk: SDK };
-        if (token) fields.token = token;
-        const wait = Math.max(1, deadline - Date.now());
-        await conn.request("login", fields, wait, LoginError.TIMEOUT);
-        if (generation !== this.generation) break;
-        return conn;
+        const result = await this.loginOnce({ uid, token }, generation, deadline);
+        if (result !== null) return result;
+        break; // abandoned meanwhile
       } catch (error) {
-        conn?.close();
         // A refusal from the server is final (protocol §3.1); a connection that could not open
         // or was lost (server down or restarting) is tried again until the login timeout.
         if ((error as RtmError).serverCode !== undefined) throw error;
@@ -281,9 +397,55 @@ export class RtmClient extends EventEmitter {
     throw loginError(LoginError.ABORTED_BY_LOGOUT, "the login was abandoned");
   }
 
+  /**
+   * One connection and one `login` on it (protocol §3.1), with `resume` when a session was
+   * lost. Null when the attempt was abandoned (`generation` moved on); rejects when the
+   * connection fails or the server refuses (`serverCode` set).
+   */
+  private async loginOnce(
+    credentials: { uid: string; token: string | null },
+    generation: number,
+    deadline: number,
+  ): Promise<{ conn: Connection; sessionId: string; resumed: boolean } | null> {
+    const url = await resolveServerUrl(this.config.server);
+    const handlers = {
+      onPush: (frame: ServerFrame, conn: Connection) => this.onPush(frame, conn),
+      onClose: (conn: Connection, code: number) => this.onClose(conn, code),
+    };
+    let conn: Connection | null = null;
+    try {
+      conn = await Connection.open(url, () => ++this.requestId, handlers);
+      if (generation !== this.generation) {
+        conn.close(); // the login timed out or was abandoned meanwhile
+        return null;
+      }
+      this.loggingIn = conn;
+      const { uid, token } = credentials;
+      const fields: Record<string, unknown> = { v: 1, app_id: this.appId, uid, sdk: SDK };
+      if (token) fields.token = token;
+      if (this.sessionId) fields.resume = this.sessionId;
+      const wait = Math.max(1, deadline - Date.now());
+      const reply = (await conn.request("login", fields, wait, LoginError.TIMEOUT)) as {
+        session_id?: unknown;
+        resumed?: unknown;
+      } | null;
+      if (generation !== this.generation) {
+        conn.close();
+        return null;
+      }
+      const sessionId = typeof reply?.session_id === "string" ? reply.session_id : "";
+      return { conn, sessionId, resumed: reply?.resumed === true };
+    } catch (error) {
+      conn?.close();
+      throw error;
+    }
+  }
+
   private async endSession(): Promise<void> {
     const conn = this.conn;
     this.conn = null; // its close is ours now, not a kick
+    this.credentials = null;
+    this.sessionId = null;
     this.leaveAllChannels(); // protocol §3.8: logging out leaves every channel
     if (conn?.isOpen) {
       try {
@@ -300,16 +462,21 @@ export class RtmClient extends EventEmitter {
   private onClose(conn: Connection, code: number): void {
     if (conn !== this.conn) return; // a login attempt's connection: its login() handles it
     this.conn = null;
-    this.leaveAllChannels(); // no resume yet: the session, and its channels, are gone
     const reason = ABORT_REASONS[code];
     if (reason !== undefined) {
-      this.transition(ConnectionState.ABORTED, reason);
+      this.endLocally(ConnectionState.ABORTED, reason);
       if (code === 4002) this.fire("TokenExpired"); // spec §1.3
-    } else if (RECONNECT_CODES.has(code) || code === 1000) {
-      this.transition(ConnectionState.DISCONNECTED, ConnectionChangeReason.INTERRUPTED);
+    } else if (RECONNECT_CODES.has(code)) {
+      // Protocol §3.2: the session waits for a resume; its channels are kept for it.
+      if (this.state !== ConnectionState.RECONNECTING) {
+        this.transition(ConnectionState.RECONNECTING, ConnectionChangeReason.INTERRUPTED);
+      }
+      void this.reconnect();
+    } else if (code === 1000) {
+      this.endLocally(ConnectionState.DISCONNECTED, ConnectionChangeReason.INTERRUPTED);
     } else {
       // Protocol §5: any other code aborts, as the Web SDK treats unknown kicks.
-      this.transition(ConnectionState.ABORTED, ConnectionChangeReason.INTERRUPTED);
+      this.endLocally(ConnectionState.ABORTED, ConnectionChangeReason.INTERRUPTED);
     }
   }
 
@@ -349,6 +516,9 @@ export class RtmClient extends EventEmitter {
   private transition(state: ConnectionState, reason: ConnectionChangeReason): void {
     this.state = state;
     this.fire("ConnectionStateChanged", state, reason);
+    if (state !== ConnectionState.RECONNECTING) {
+      for (const waiter of [...this.waiters]) waiter();
+    }
   }
 
   /** Emit one of the client's events (see `fire` below). */

@@ -347,7 +347,14 @@ var RtmChannel = class extends EventEmitter {
    */
   async sendMessage(message, options) {
     const host = this.host;
-    const conn = host.connection();
+    const started = Date.now();
+    let conn = host.connection();
+    if (conn === null && host.reconnecting() && this.membership === 2 /* JOINED */) {
+      conn = await host.whenReconnected(REQUEST_TIMEOUT_MS);
+      if (conn === null && host.reconnecting()) {
+        throw rtmError(ChannelMessageError.TIMEOUT, "RtmTimeoutError", "not reconnected in time");
+      }
+    }
     if (conn === null) throw status(ChannelMessageError.USER_NOT_LOGGED_IN, "not logged in");
     if (this.membership !== 2 /* JOINED */) {
       throw status(ChannelMessageError.NOT_IN_CHANNEL, "not in this channel");
@@ -358,7 +365,8 @@ var RtmChannel = class extends EventEmitter {
     }
     const fields = { channel: this.channelId, mid: host.nextMid(), msg };
     if (options?.enableHistoricalMessaging) fields.history = true;
-    await conn.request("channel_msg", fields, REQUEST_TIMEOUT_MS, ChannelMessageError.TIMEOUT);
+    const wait = Math.max(1, REQUEST_TIMEOUT_MS - (Date.now() - started));
+    await conn.request("channel_msg", fields, wait, ChannelMessageError.TIMEOUT);
   }
   /**
    * The ids of up to 512 members, this user included (spec §1.4 `getMembers`, §6.8; protocol
@@ -570,6 +578,9 @@ var REQUEST_TIMEOUT_MS2 = 1e4;
 var LOGIN_SPACING_MS = 500;
 var MESSAGE_BUDGET = 180;
 var MESSAGE_WINDOW_MS = 3e3;
+var RECONNECT_FIRST_DELAY_MS = 250;
+var RECONNECT_MAX_DELAY_MS = 1e4;
+var FINAL_LOGIN_CODES = /* @__PURE__ */ new Set([3, 4, 5, 6]);
 var SEEN_MESSAGES = 4096;
 var RECONNECT_CODES = /* @__PURE__ */ new Set([1001, 1005, 1006, 1011, 1012, 1013, 4004, 4005]);
 var ABORT_REASONS = {
@@ -596,10 +607,17 @@ var RtmClient = class extends EventEmitter {
     this.midCounter = 0;
     this.sendTimes = [];
     this.seen = /* @__PURE__ */ new Set();
+    /** Who is logged in, and the session to resume after a lost link (protocol §3.1). */
+    this.credentials = null;
+    this.sessionId = null;
+    /** Requests waiting for a reconnection to end (spec §1.2: up to their timeout). */
+    this.waiters = /* @__PURE__ */ new Set();
     this.host = {
       connection: () => this.state === ConnectionState.CONNECTED && !this.loggingOut ? this.conn : null,
       channels: /* @__PURE__ */ new Map(),
       rates: new RateWindows(),
+      whenReconnected: (timeoutMs) => this.whenReconnected(timeoutMs),
+      reconnecting: () => this.state === ConnectionState.RECONNECTING && !this.loggingOut,
       takeMessageBudget: () => this.takeMessageBudget(),
       nextMid: () => this.nextMid(),
       fire: (target, event, ...args) => fire(target, event, args)
@@ -635,9 +653,11 @@ var RtmClient = class extends EventEmitter {
     try {
       const deadline = now + LOGIN_TIMEOUT_MS;
       const attempt = this.connectAndLogin(uid, token || null, generation, deadline);
-      const conn = await Promise.race([attempt, stopped]);
+      const { conn, sessionId } = await Promise.race([attempt, stopped]);
       this.loggingIn = null;
       this.conn = conn;
+      this.credentials = { uid, token: token || null };
+      this.sessionId = sessionId;
       this.transition(ConnectionState.CONNECTED, ConnectionChangeReason.LOGIN_SUCCESS);
     } catch (error) {
       if (generation === this.generation) {
@@ -664,6 +684,19 @@ var RtmClient = class extends EventEmitter {
         return Promise.reject(
           rtmError(LogoutError.USER_NOT_LOGGED_IN, "RtmInvalidStatusError", "not logged in")
         );
+      case ConnectionState.RECONNECTING:
+        if (this.conn === null) {
+          this.generation++;
+          this.loggingIn?.close();
+          this.loggingIn = null;
+          this.endLocally(ConnectionState.DISCONNECTED, ConnectionChangeReason.LOGOUT);
+          return Promise.resolve();
+        }
+        this.generation++;
+        this.loggingOut = this.endSession().finally(() => {
+          this.loggingOut = null;
+        });
+        return this.loggingOut;
       case ConnectionState.CONNECTING:
         this.generation++;
         this.loggingIn?.close();
@@ -689,8 +722,16 @@ var RtmClient = class extends EventEmitter {
       throw rtmError(PeerMessageError.INVALID_USERID, "RtmInvalidArgumentError", "invalid peer id");
     }
     const msg = toWire(message);
-    const conn = this.conn;
-    if (this.state !== ConnectionState.CONNECTED || conn === null || this.loggingOut) {
+    const started = Date.now();
+    let conn = this.host.connection();
+    if (conn === null && this.host.reconnecting()) {
+      conn = await this.whenReconnected(REQUEST_TIMEOUT_MS2);
+      if (conn === null && this.host.reconnecting()) {
+        const code = PeerMessageError.TIMEOUT;
+        throw rtmError(code, "RtmTimeoutError", "not reconnected in time");
+      }
+    }
+    if (conn === null) {
       const code = PeerMessageError.USER_NOT_LOGGED_IN;
       throw rtmError(code, "RtmInvalidStatusError", "not logged in");
     }
@@ -702,7 +743,8 @@ var RtmClient = class extends EventEmitter {
     if (options?.enableOfflineMessaging) fields.offline = true;
     if (options?.enableHistoricalMessaging) fields.history = true;
     const timeoutCode = PeerMessageError.TIMEOUT;
-    const result = await conn.request("peer_msg", fields, REQUEST_TIMEOUT_MS2, timeoutCode);
+    const wait = Math.max(1, REQUEST_TIMEOUT_MS2 - (Date.now() - started));
+    const result = await conn.request("peer_msg", fields, wait, timeoutCode);
     return { hasPeerReceived: result?.received === true };
   }
   /**
@@ -736,31 +778,102 @@ var RtmClient = class extends EventEmitter {
   leaveAllChannels() {
     for (const channel of [...this.host.channels.values()]) channel.forget();
   }
+  /**
+   * The logged-in connection once a reconnection in progress ends with CONNECTED, or null
+   * when it ends otherwise or takes longer than `timeoutMs`.
+   */
+  whenReconnected(timeoutMs) {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve(this.host.connection());
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.waiters.add(done);
+    });
+  }
+  /** The session is over without a logout request: forget it and every channel. */
+  endLocally(state, reason) {
+    this.generation++;
+    this.conn = null;
+    this.credentials = null;
+    this.sessionId = null;
+    this.leaveAllChannels();
+    this.transition(state, reason);
+  }
+  /**
+   * Log in again after a lost link (protocol §3.2, §5): new connections with `resume`, with
+   * backoff and jitter, until the session is resumed (nothing else to do: the server replays
+   * what was missed) or a new one is made (then re-join the channels), or the login is refused
+   * for good, or logout() stops it.
+   */
+  async reconnect() {
+    const credentials = this.credentials;
+    if (credentials === null) return;
+    const generation = ++this.generation;
+    let delay = RECONNECT_FIRST_DELAY_MS;
+    while (generation === this.generation) {
+      let result = null;
+      try {
+        result = await this.loginOnce(credentials, generation, Date.now() + LOGIN_TIMEOUT_MS);
+      } catch (error) {
+        const code = error.serverCode;
+        if (generation !== this.generation) return;
+        if (code !== void 0 && FINAL_LOGIN_CODES.has(code)) {
+          const expired = code === 6;
+          this.endLocally(
+            ConnectionState.ABORTED,
+            expired ? ConnectionChangeReason.TOKEN_EXPIRED : ConnectionChangeReason.LOGIN_FAILURE
+          );
+          if (expired) this.fire("TokenExpired");
+          return;
+        }
+      }
+      if (generation !== this.generation) {
+        result?.conn.close();
+        return;
+      }
+      if (result !== null) {
+        this.loggingIn = null;
+        this.conn = result.conn;
+        this.sessionId = result.sessionId;
+        if (!result.resumed) await this.rejoinChannels(result.conn);
+        if (generation !== this.generation || this.conn !== result.conn) return;
+        this.transition(ConnectionState.CONNECTED, ConnectionChangeReason.LOGIN_SUCCESS);
+        return;
+      }
+      const pause = delay / 2 + Math.random() * (delay / 2);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      delay = Math.min(delay * 2, RECONNECT_MAX_DELAY_MS);
+    }
+  }
+  /**
+   * A new session after a lost one (protocol §3.2): join again every channel that was joined.
+   * A channel the server refuses now is left, as the session that joined it is gone.
+   */
+  async rejoinChannels(conn) {
+    const channels = [...this.host.channels.values()];
+    await Promise.all(
+      channels.map(async (channel) => {
+        try {
+          const fields = { channel: channel.channelId };
+          await conn.request("join", fields, REQUEST_TIMEOUT_MS2, 1);
+        } catch {
+          if (conn === this.conn) channel.forget();
+        }
+      })
+    );
+  }
   /** Open connections until one logs in, or the server refuses the login (protocol §3.1). */
   async connectAndLogin(uid, token, generation, deadline) {
-    const url = await resolveServerUrl(this.config.server);
-    const handlers = {
-      onPush: (frame, conn) => this.onPush(frame, conn),
-      onClose: (conn, code) => this.onClose(conn, code)
-    };
     let delay = 250;
     while (generation === this.generation) {
-      let conn = null;
       try {
-        conn = await Connection.open(url, () => ++this.requestId, handlers);
-        if (generation !== this.generation) {
-          conn.close();
-          break;
-        }
-        this.loggingIn = conn;
-        const fields = { v: 1, app_id: this.appId, uid, sdk: SDK };
-        if (token) fields.token = token;
-        const wait = Math.max(1, deadline - Date.now());
-        await conn.request("login", fields, wait, LoginError.TIMEOUT);
-        if (generation !== this.generation) break;
-        return conn;
+        const result = await this.loginOnce({ uid, token }, generation, deadline);
+        if (result !== null) return result;
+        break;
       } catch (error) {
-        conn?.close();
         if (error.serverCode !== void 0) throw error;
       }
       const pause = Math.min(delay, Math.max(0, deadline - Date.now()));
@@ -769,9 +882,47 @@ var RtmClient = class extends EventEmitter {
     }
     throw loginError(LoginError.ABORTED_BY_LOGOUT, "the login was abandoned");
   }
+  /**
+   * One connection and one `login` on it (protocol §3.1), with `resume` when a session was
+   * lost. Null when the attempt was abandoned (`generation` moved on); rejects when the
+   * connection fails or the server refuses (`serverCode` set).
+   */
+  async loginOnce(credentials, generation, deadline) {
+    const url = await resolveServerUrl(this.config.server);
+    const handlers = {
+      onPush: (frame, conn2) => this.onPush(frame, conn2),
+      onClose: (conn2, code) => this.onClose(conn2, code)
+    };
+    let conn = null;
+    try {
+      conn = await Connection.open(url, () => ++this.requestId, handlers);
+      if (generation !== this.generation) {
+        conn.close();
+        return null;
+      }
+      this.loggingIn = conn;
+      const { uid, token } = credentials;
+      const fields = { v: 1, app_id: this.appId, uid, sdk: SDK };
+      if (token) fields.token = token;
+      if (this.sessionId) fields.resume = this.sessionId;
+      const wait = Math.max(1, deadline - Date.now());
+      const reply = await conn.request("login", fields, wait, LoginError.TIMEOUT);
+      if (generation !== this.generation) {
+        conn.close();
+        return null;
+      }
+      const sessionId = typeof reply?.session_id === "string" ? reply.session_id : "";
+      return { conn, sessionId, resumed: reply?.resumed === true };
+    } catch (error) {
+      conn?.close();
+      throw error;
+    }
+  }
   async endSession() {
     const conn = this.conn;
     this.conn = null;
+    this.credentials = null;
+    this.sessionId = null;
     this.leaveAllChannels();
     if (conn?.isOpen) {
       try {
@@ -786,15 +937,19 @@ var RtmClient = class extends EventEmitter {
   onClose(conn, code) {
     if (conn !== this.conn) return;
     this.conn = null;
-    this.leaveAllChannels();
     const reason = ABORT_REASONS[code];
     if (reason !== void 0) {
-      this.transition(ConnectionState.ABORTED, reason);
+      this.endLocally(ConnectionState.ABORTED, reason);
       if (code === 4002) this.fire("TokenExpired");
-    } else if (RECONNECT_CODES.has(code) || code === 1e3) {
-      this.transition(ConnectionState.DISCONNECTED, ConnectionChangeReason.INTERRUPTED);
+    } else if (RECONNECT_CODES.has(code)) {
+      if (this.state !== ConnectionState.RECONNECTING) {
+        this.transition(ConnectionState.RECONNECTING, ConnectionChangeReason.INTERRUPTED);
+      }
+      void this.reconnect();
+    } else if (code === 1e3) {
+      this.endLocally(ConnectionState.DISCONNECTED, ConnectionChangeReason.INTERRUPTED);
     } else {
-      this.transition(ConnectionState.ABORTED, ConnectionChangeReason.INTERRUPTED);
+      this.endLocally(ConnectionState.ABORTED, ConnectionChangeReason.INTERRUPTED);
     }
   }
   /** Pushes (protocol §2.2), handled from the moment the WebSocket opens (protocol §2.3). */
@@ -830,6 +985,9 @@ var RtmClient = class extends EventEmitter {
   transition(state, reason) {
     this.state = state;
     this.fire("ConnectionStateChanged", state, reason);
+    if (state !== ConnectionState.RECONNECTING) {
+      for (const waiter of [...this.waiters]) waiter();
+    }
   }
   /** Emit one of the client's events (see `fire` below). */
   fire(event, ...args) {
