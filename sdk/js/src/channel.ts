@@ -243,7 +243,7 @@ export interface ChannelAttributeProperties {
 }
 
 /** Protocol §3.18's `{key: {value, user, ts}}` as the Web SDK shows it. */
-function attributesFromWire(attrs: unknown): Record<string, ChannelAttributeProperties> {
+export function attributesFromWire(attrs: unknown): Record<string, ChannelAttributeProperties> {
   const result: Record<string, ChannelAttributeProperties> = {};
   if (typeof attrs !== "object" || attrs === null) return result;
   for (const [key, a] of Object.entries(attrs as Record<string, Record<string, unknown>>)) {

@@ -6,19 +6,21 @@
  * for good.
  */
 
+import { Attributes } from "./attributes";
 import { CHANNEL_PUSHES, RtmChannel, type ChannelHost } from "./channel";
 import { Connection, type ServerFrame } from "./connection";
-import { EventEmitter } from "./emitter";
+import type { EventEmitter } from "./emitter";
 import { ConnectionChangeReason, ConnectionState } from "./enums";
 import {
   CreateChannelError,
   LoginError,
   LogoutError,
   PeerMessageError,
+  RenewTokenError,
   rtmError,
   type RtmError,
 } from "./errors";
-import { isValidUserId, RateWindows } from "./limits";
+import { isValidUserId, RateWindows, RENEW_TOKEN_RATE } from "./limits";
 import {
   fromWire,
   toWire,
@@ -27,7 +29,9 @@ import {
   type SendMessageOptions,
   type WireMessage,
 } from "./messages";
+import { Presence, type SessionLink } from "./presence";
 import { resolveServerUrl } from "./server-url";
+import { SessionFeatures } from "./session-features";
 
 /** `createInstance`'s config (spec §1.1), plus `server`: the openrtm WebSocket URL. */
 export interface RtmConfig {
@@ -65,7 +69,7 @@ const ABORT_REASONS: Record<number, ConnectionChangeReason> = {
   4003: ConnectionChangeReason.BANNED_BY_SERVER,
 };
 
-export class RtmClient extends EventEmitter {
+export class RtmClient extends SessionFeatures {
   private state: ConnectionState = ConnectionState.DISCONNECTED;
   private conn: Connection | null = null;
   /** The connection of the login in progress, so that `logout()` can drop it. */
@@ -83,6 +87,8 @@ export class RtmClient extends EventEmitter {
   /** Who is logged in, and the session to resume after a lost link (protocol §3.1). */
   private credentials: { uid: string; token: string | null } | null = null;
   private sessionId: string | null = null;
+  /** Spec §3.2: `TokenExpired` is told once per expired token while RECONNECTING. */
+  private tokenExpiredTold = false;
   /** Requests waiting for a reconnection to end (spec §1.2: up to their timeout). */
   private readonly waiters = new Set<() => void>();
   /** What the channels need of this client, without widening its public face. */
@@ -104,6 +110,17 @@ export class RtmClient extends EventEmitter {
       nextMid: () => this.nextMid(),
       fire: (target, event, ...args) => fire(target, event, args),
     };
+    const link: SessionLink = {
+      loggedIn: () =>
+        this.credentials !== null &&
+        !this.loggingOut &&
+        (this.state === ConnectionState.CONNECTED || this.state === ConnectionState.RECONNECTING),
+      request: (op, fields, notLoggedIn, timeout) => this.call(op, fields, notLoggedIn, timeout),
+      rates: this.host.rates,
+      fire: (event, ...args) => this.fire(event, ...args),
+    };
+    this.presence = new Presence(link);
+    this.attributes = new Attributes(link);
   }
 
   /** The connection state (spec §3.1). */
@@ -141,6 +158,7 @@ export class RtmClient extends EventEmitter {
       this.loggingIn = null;
       this.conn = conn;
       this.credentials = { uid, token: token || null };
+      this.tokenExpiredTold = false;
       this.sessionId = sessionId;
       this.transition(ConnectionState.CONNECTED, ConnectionChangeReason.LOGIN_SUCCESS);
     } catch (error) {
@@ -199,6 +217,59 @@ export class RtmClient extends EventEmitter {
         });
         return this.loggingOut;
     }
+  }
+
+  /**
+   * Replace the login token for the same uid (spec §1.2 `renewToken`, §6.10; protocol §3.19).
+   * While RECONNECTING the token is kept for the next login attempt, as the Python SDK does.
+   * Codes (spec §4.3): 2 empty or not a string, 102 not logged in, 4 over 2 calls a second,
+   * 6 invalid, 5 expired (from the server), 1 no answer.
+   */
+  async renewToken(token: string): Promise<void> {
+    if (typeof token !== "string" || token === "") {
+      const code = RenewTokenError.INVALID_ARGUMENT;
+      throw rtmError(code, "RtmInvalidArgumentError", "a token is a non-empty string");
+    }
+    const credentials = this.credentials;
+    const connected = this.state === ConnectionState.CONNECTED && !this.loggingOut;
+    if (credentials === null || (!connected && !this.host.reconnecting())) {
+      const code = RenewTokenError.USER_NOT_LOGGED_IN;
+      throw rtmError(code, "RtmInvalidStatusError", "not logged in");
+    }
+    if (this.host.rates.within(["renew_token", RENEW_TOKEN_RATE]) >= 0) {
+      const code = RenewTokenError.TOO_OFTEN;
+      throw rtmError(code, "RtmInvokeTooOftenError", "over 2 calls a second");
+    }
+    const conn = this.host.connection();
+    if (conn !== null) {
+      await conn.request("renew_token", { token }, REQUEST_TIMEOUT_MS, RenewTokenError.FAILURE);
+    }
+    credentials.token = token;
+    this.tokenExpiredTold = false;
+  }
+
+  /**
+   * One request on the session (protocol §2): sent at once when CONNECTED, after the
+   * reconnection while RECONNECTING (spec §1.2, within the request timeout), refused with
+   * `notLoggedIn` otherwise; `timeoutCode` when no answer comes in time.
+   */
+  private async call(
+    op: string,
+    fields: Record<string, unknown>,
+    notLoggedIn: number,
+    timeoutCode: number,
+  ): Promise<unknown> {
+    const started = Date.now();
+    let conn = this.host.connection();
+    if (conn === null && this.host.reconnecting()) {
+      conn = await this.whenReconnected(REQUEST_TIMEOUT_MS);
+      if (conn === null && this.host.reconnecting()) {
+        throw rtmError(timeoutCode, "RtmTimeoutError", "not reconnected in time");
+      }
+    }
+    if (conn === null) throw rtmError(notLoggedIn, "RtmInvalidStatusError", "not logged in");
+    const wait = Math.max(1, REQUEST_TIMEOUT_MS - (Date.now() - started));
+    return conn.request(op, fields, wait, timeoutCode);
   }
 
   /**
@@ -303,6 +374,8 @@ export class RtmClient extends EventEmitter {
     this.credentials = null;
     this.sessionId = null;
     this.leaveAllChannels();
+    this.presence.clear(); // following ends with the session (protocol §3.14)
+    this.attributes.clear(); // and so do user attributes (protocol §3.17)
     this.transition(state, reason);
   }
 
@@ -324,13 +397,15 @@ export class RtmClient extends EventEmitter {
       } catch (error) {
         const code = (error as RtmError).serverCode;
         if (generation !== this.generation) return;
-        if (code !== undefined && FINAL_LOGIN_CODES.has(code)) {
-          const expired = code === 6;
-          this.endLocally(
-            ConnectionState.ABORTED,
-            expired ? ConnectionChangeReason.TOKEN_EXPIRED : ConnectionChangeReason.LOGIN_FAILURE,
-          );
-          if (expired) this.fire("TokenExpired"); // spec §1.3
+        if (code === 6) {
+          // Spec §3.2, protocol §3.19: an expired token keeps RECONNECTING and says so once;
+          // renewToken() supplies the token of the next attempt.
+          if (!this.tokenExpiredTold) {
+            this.tokenExpiredTold = true;
+            this.fire("TokenExpired");
+          }
+        } else if (code !== undefined && FINAL_LOGIN_CODES.has(code)) {
+          this.endLocally(ConnectionState.ABORTED, ConnectionChangeReason.LOGIN_FAILURE);
           return;
         }
       }
@@ -342,7 +417,7 @@ export class RtmClient extends EventEmitter {
         this.loggingIn = null;
         this.conn = result.conn;
         this.sessionId = result.sessionId;
-        if (!result.resumed) await this.rejoinChannels(result.conn);
+        if (!result.resumed) await this.restoreSession(result.conn);
         if (generation !== this.generation || this.conn !== result.conn) return;
         this.transition(ConnectionState.CONNECTED, ConnectionChangeReason.LOGIN_SUCCESS);
         return;
@@ -352,6 +427,20 @@ export class RtmClient extends EventEmitter {
       await new Promise((resolve) => setTimeout(resolve, pause));
       delay = Math.min(delay * 2, RECONNECT_MAX_DELAY_MS);
     }
+  }
+
+  /**
+   * A new session after a lost one (protocol §3.2, §9): re-join the channels, follow the same
+   * peers and write the user attributes again, before CONNECTED is announced, as the Python SDK does.
+   */
+  private async restoreSession(conn: Connection): Promise<void> {
+    const send = (op: string, fields: Record<string, unknown>) =>
+      conn.request(op, fields, REQUEST_TIMEOUT_MS, 1);
+    await Promise.all([
+      this.rejoinChannels(conn),
+      this.presence.restore(send),
+      this.attributes.restore(send),
+    ]);
   }
 
   /**
@@ -447,6 +536,8 @@ export class RtmClient extends EventEmitter {
     this.credentials = null;
     this.sessionId = null;
     this.leaveAllChannels(); // protocol §3.8: logging out leaves every channel
+    this.presence.clear(); // spec §6.9: logging out ends every subscription
+    this.attributes.clear(); // spec §6.6: and wipes this user's attributes
     if (conn?.isOpen) {
       try {
         await conn.request("logout", {}, REQUEST_TIMEOUT_MS, 1);
@@ -483,7 +574,9 @@ export class RtmClient extends EventEmitter {
   /** Pushes (protocol §2.2), handled from the moment the WebSocket opens (protocol §2.3). */
   private onPush(frame: ServerFrame, conn: Connection): void {
     if (frame.t === "peer_msg") this.onPeerMessage(frame, conn);
-    else if (frame.t === "token_expiring") this.fire("TokenPrivilegeWillExpire"); // spec §1.3
+    else if (frame.t === "peer_status") {
+      this.presence.onPush(frame.statuses as Record<string, "ONLINE" | "UNREACHABLE" | "OFFLINE">);
+    } else if (frame.t === "token_expiring") this.fire("TokenPrivilegeWillExpire"); // spec §1.3
     else if (CHANNEL_PUSHES.has(frame.t) && conn === this.conn) {
       // Protocol §3.11: routed by `channel`; dropped for a channel this client has left.
       this.host.channels.get(String(frame.channel))?.onPush(frame);

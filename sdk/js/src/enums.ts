@@ -30,3 +30,14 @@ export const MessageType = {
   IMAGE: "IMAGE",
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+export const PeerOnlineState = {
+  ONLINE: "ONLINE",
+  UNREACHABLE: "UNREACHABLE",
+  OFFLINE: "OFFLINE",
+} as const;
+export type PeerOnlineState = (typeof PeerOnlineState)[keyof typeof PeerOnlineState];
+
+export const PeerSubscriptionOption = { ONLINE_STATUS: "ONLINE_STATUS" } as const;
+export type PeerSubscriptionOption =
+  (typeof PeerSubscriptionOption)[keyof typeof PeerSubscriptionOption];

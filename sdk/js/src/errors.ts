@@ -39,6 +39,14 @@ export const LoginError = {
   ABORTED_BY_LOGOUT: 201,
 } as const;
 
+/** Spec §4.3 `RenewTokenError` codes the SDK raises itself. */
+export const RenewTokenError = {
+  FAILURE: 1,
+  INVALID_ARGUMENT: 2,
+  TOO_OFTEN: 4,
+  USER_NOT_LOGGED_IN: 102,
+} as const;
+
 /** Spec §4.2 `LogoutError`. */
 export const LogoutError = { USER_NOT_LOGGED_IN: 102 } as const;
 

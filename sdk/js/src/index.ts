@@ -5,7 +5,13 @@
  */
 
 import { RtmClient, type RtmConfig } from "./client";
-import { ConnectionChangeReason, ConnectionState, MessageType } from "./enums";
+import {
+  ConnectionChangeReason,
+  ConnectionState,
+  MessageType,
+  PeerOnlineState,
+  PeerSubscriptionOption,
+} from "./enums";
 import { rtmError } from "./errors";
 import { END_CALL_PREFIX, isValidAppId } from "./limits";
 
@@ -40,12 +46,15 @@ const AgoraRTM = {
   ConnectionState,
   ConnectionChangeReason,
   MessageType,
+  PeerOnlineState,
+  PeerSubscriptionOption,
 };
 
 export default AgoraRTM;
 export type { RtmClient, RtmConfig };
 export type { ChannelAttributeProperties, RtmChannel } from "./channel";
 export type { RtmError } from "./errors";
+export type { ChannelAttributeOptions } from "./attributes";
 export type {
   PeerMessageSendResult,
   ReceivedMessageProperties,

@@ -57,6 +57,8 @@ export interface RateLimit {
 /** Spec §5.4: joins (any channel), joins of one channel, and `getMembers`. */
 export const JOIN_RATE: RateLimit = { calls: 50, windowMs: 3_000 };
 export const JOIN_SAME_CHANNEL_RATE: RateLimit = { calls: 2, windowMs: 5_000 };
+/** Spec §5.4: `renewToken` at most twice a second. */
+export const RENEW_TOKEN_RATE: RateLimit = { calls: 2, windowMs: 1_000 };
 export const GET_MEMBERS_RATE: RateLimit = { calls: 5, windowMs: 2_000 };
 
 /**

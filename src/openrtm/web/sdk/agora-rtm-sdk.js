@@ -108,6 +108,12 @@ var AgoraRTM = (() => {
     TOO_OFTEN: 10,
     ABORTED_BY_LOGOUT: 201
   };
+  var RenewTokenError = {
+    FAILURE: 1,
+    INVALID_ARGUMENT: 2,
+    TOO_OFTEN: 4,
+    USER_NOT_LOGGED_IN: 102
+  };
   var LogoutError = { USER_NOT_LOGGED_IN: 102 };
   var PeerMessageError = {
     TIMEOUT: 2,
@@ -173,6 +179,7 @@ var AgoraRTM = (() => {
   var MAX_JOINED_CHANNELS = 20;
   var JOIN_RATE = { calls: 50, windowMs: 3e3 };
   var JOIN_SAME_CHANNEL_RATE = { calls: 2, windowMs: 5e3 };
+  var RENEW_TOKEN_RATE = { calls: 2, windowMs: 1e3 };
   var GET_MEMBERS_RATE = { calls: 5, windowMs: 2e3 };
   var RateWindows = class {
     constructor() {
@@ -223,12 +230,18 @@ var AgoraRTM = (() => {
     FILE: "FILE",
     IMAGE: "IMAGE"
   };
+  var PeerOnlineState = {
+    ONLINE: "ONLINE",
+    UNREACHABLE: "UNREACHABLE",
+    OFFLINE: "OFFLINE"
+  };
+  var PeerSubscriptionOption = { ONLINE_STATUS: "ONLINE_STATUS" };
 
   // src/messages.ts
   function toWire(message, code = PeerMessageError.INVALID_MESSAGE, peer = true) {
-    const invalid = (text) => rtmError(code, "RtmInvalidArgumentError", text);
+    const invalid3 = (text) => rtmError(code, "RtmInvalidArgumentError", text);
     if (typeof message !== "object" || message === null) {
-      throw invalid("the message must be an object");
+      throw invalid3("the message must be an object");
     }
     const m = message;
     let type = m.messageType;
@@ -237,29 +250,29 @@ var AgoraRTM = (() => {
       else if (typeof m.text === "string") type = MessageType.TEXT;
     }
     if (type === MessageType.TEXT) {
-      if (typeof m.text !== "string") throw invalid("a TEXT message needs a text string");
+      if (typeof m.text !== "string") throw invalid3("a TEXT message needs a text string");
       if (m.rawMessage !== void 0 || m.description !== void 0) {
-        throw invalid("a TEXT message carries text only");
+        throw invalid3("a TEXT message carries text only");
       }
-      if (isTextTooBig(m.text)) throw invalid("text over 32 KB");
+      if (isTextTooBig(m.text)) throw invalid3("text over 32 KB");
       const problem = peer ? endCallError(m.text) : null;
-      if (problem !== null) throw invalid(problem);
+      if (problem !== null) throw invalid3(problem);
       return { text: m.text };
     }
     if (type === MessageType.RAW) {
       const description = m.description ?? "";
       const raw = m.rawMessage;
       if (!(raw instanceof Uint8Array) || typeof description !== "string" || m.text !== void 0) {
-        throw invalid("a RAW message carries a rawMessage Uint8Array and an optional description");
+        throw invalid3("a RAW message carries a rawMessage Uint8Array and an optional description");
       }
       if (raw.byteLength + utf8Size(description) > MAX_MESSAGE_BYTES) {
-        throw invalid("raw payload and description over 32 KB");
+        throw invalid3("raw payload and description over 32 KB");
       }
       const wire = { type: "RAW", raw: toBase64(raw) };
       if (description) wire.description = description;
       return wire;
     }
-    throw invalid(`unsupported message type: ${String(type)}`);
+    throw invalid3(`unsupported message type: ${String(type)}`);
   }
   function fromWire(msg) {
     if (msg.type === MessageType.RAW) {
@@ -471,6 +484,163 @@ var AgoraRTM = (() => {
     return rtmError(code, "RtmLimitExceededError", message);
   }
 
+  // src/attributes.ts
+  var AttributeOperationError = {
+    INVALID_ARGUMENT: 3,
+    SIZE_OVERFLOW: 4,
+    TOO_OFTEN: 5,
+    TIMEOUT: 7,
+    USER_NOT_LOGGED_IN: 102
+  };
+  var E = AttributeOperationError;
+  var MAX_PAIRS = 32;
+  var MAX_KEY_BYTES = 32;
+  var MAX_VALUE_BYTES = 8 * 1024;
+  var MAX_USER_TOTAL = 16 * 1024;
+  var MAX_CHANNEL_TOTAL = 32 * 1024;
+  var USER_WRITE_RATE = { calls: 10, windowMs: 5e3 };
+  var USER_READ_RATE = { calls: 40, windowMs: 5e3 };
+  var CHANNEL_WRITE_RATE = { calls: 10, windowMs: 5e3 };
+  var CHANNEL_READ_RATE = { calls: 10, windowMs: 5e3 };
+  var Attributes = class {
+    constructor(link) {
+      this.link = link;
+      /** The user attributes last written successfully. */
+      this.local = {};
+    }
+    /** `setLocalUserAttributes`: replace this user's attributes. */
+    async setLocal(attrs) {
+      this.loggedIn();
+      checkMap(attrs, MAX_USER_TOTAL);
+      await this.writeLocal("set_user_attrs", { attrs: { ...attrs } }, { ...attrs });
+    }
+    /** `addOrUpdateLocalUserAttributes`: add or replace keys, keep the others. */
+    async updateLocal(attrs) {
+      this.loggedIn();
+      checkMap(attrs, MAX_USER_TOTAL);
+      const merged = { ...this.local, ...attrs };
+      const problem = mapError(merged, MAX_USER_TOTAL);
+      if (problem !== null) throw rtmError(E.SIZE_OVERFLOW, "RtmLimitExceededError", problem[1]);
+      await this.writeLocal("update_user_attrs", { attrs: { ...attrs } }, merged);
+    }
+    /** `deleteLocalUserAttributesByKeys`. */
+    async deleteLocal(keys) {
+      this.loggedIn();
+      checkKeys(keys);
+      const gone = new Set(keys);
+      const kept = Object.fromEntries(Object.entries(this.local).filter(([k]) => !gone.has(k)));
+      await this.writeLocal("delete_user_attrs", { keys: [...keys] }, kept);
+    }
+    /** `clearLocalUserAttributes`. */
+    async clearLocal() {
+      this.loggedIn();
+      await this.writeLocal("clear_user_attrs", {}, {});
+    }
+    /** `getUserAttributes` / `getUserAttributesByKeys`: an online user's; 6 when offline. */
+    async getUser(uid, keys) {
+      this.loggedIn();
+      if (!isValidUserId(uid)) throw invalid("invalid user id");
+      if (keys !== void 0) checkKeys(keys);
+      this.within("get_user_attrs", USER_READ_RATE);
+      const fields = keys === void 0 ? { uid } : { uid, keys: [...keys] };
+      const result = await this.link.request("get_user_attrs", fields, E.USER_NOT_LOGGED_IN, E.TIMEOUT);
+      return { ...result?.attrs ?? {} };
+    }
+    /** Set, update (`attrs`), delete (`keys`) or clear a channel's attributes. */
+    async writeChannel(op, channelId, what, options) {
+      this.loggedIn();
+      if (!isValidUserId(channelId)) throw invalid("invalid channel id");
+      const fields = { channel: channelId };
+      if (op === "set_channel_attrs" || op === "update_channel_attrs") {
+        checkMap(what.attrs, MAX_CHANNEL_TOTAL);
+        fields.attrs = { ...what.attrs };
+      } else if (op === "delete_channel_attrs") {
+        checkKeys(what.keys);
+        fields.keys = [...what.keys];
+      }
+      this.within("channel_attribute_writes", CHANNEL_WRITE_RATE);
+      fields.notify = options?.enableNotificationToChannelMembers === true;
+      await this.link.request(op, fields, E.USER_NOT_LOGGED_IN, E.TIMEOUT);
+    }
+    /** `getChannelAttributes` / `getChannelAttributesByKeys`; no membership needed. */
+    async getChannel(channelId, keys) {
+      this.loggedIn();
+      if (!isValidUserId(channelId)) throw invalid("invalid channel id");
+      if (keys !== void 0) checkKeys(keys);
+      this.within("get_channel_attrs", CHANNEL_READ_RATE);
+      const fields = keys === void 0 ? { channel: channelId } : { channel: channelId, keys: [...keys] };
+      const result = await this.link.request("get_channel_attrs", fields, E.USER_NOT_LOGGED_IN, E.TIMEOUT);
+      return attributesFromWire(result?.attrs);
+    }
+    /** A new session after a lost one starts with none: write them again (protocol §3.17). */
+    async restore(send) {
+      if (Object.keys(this.local).length === 0) return;
+      try {
+        await send("set_user_attrs", { attrs: { ...this.local } });
+      } catch {
+      }
+    }
+    /** The session is over: its user attributes are gone with it (protocol §3.17). */
+    clear() {
+      this.local = {};
+    }
+    async writeLocal(op, fields, result) {
+      this.within("user_attribute_writes", USER_WRITE_RATE);
+      await this.link.request(op, fields, E.USER_NOT_LOGGED_IN, E.TIMEOUT);
+      this.local = result;
+    }
+    loggedIn() {
+      if (!this.link.loggedIn()) {
+        throw rtmError(E.USER_NOT_LOGGED_IN, "RtmInvalidStatusError", "not logged in");
+      }
+    }
+    within(key, limit2) {
+      if (this.link.rates.within([key, limit2]) >= 0) {
+        throw rtmError(E.TOO_OFTEN, "RtmLimitExceededError", "called too often");
+      }
+    }
+  };
+  function invalid(message) {
+    return rtmError(E.INVALID_ARGUMENT, "RtmInvalidArgumentError", message);
+  }
+  function checkMap(attrs, totalLimit) {
+    if (isPlainObject(attrs) && Object.keys(attrs).length === 0) throw invalid("no attributes given");
+    const problem = mapError(attrs, totalLimit);
+    if (problem === null) return;
+    if (problem[0]) throw rtmError(E.SIZE_OVERFLOW, "RtmLimitExceededError", problem[1]);
+    throw invalid(problem[1]);
+  }
+  function mapError(attrs, totalLimit) {
+    if (!isPlainObject(attrs)) return [false, "attributes are a map of strings to strings"];
+    let total = 0;
+    const entries = Object.entries(attrs);
+    for (const [key, value] of entries) {
+      if (typeof value !== "string") return [false, "attribute keys and values are strings"];
+      const keySize = utf8Size(key);
+      const valueSize = utf8Size(value);
+      if (keySize === 0 || keySize > MAX_KEY_BYTES) return [false, "an attribute key is 1 to 32 bytes"];
+      if (valueSize === 0) return [false, "an attribute value may not be empty"];
+      if (valueSize > MAX_VALUE_BYTES) return [true, "an attribute value is at most 8 KB"];
+      total += keySize + valueSize;
+    }
+    if (entries.length > MAX_PAIRS) return [true, "at most 32 attributes"];
+    if (total > totalLimit) return [true, `attributes total at most ${totalLimit / 1024} KB`];
+    return null;
+  }
+  function checkKeys(keys) {
+    if (!Array.isArray(keys) || keys.length === 0 || keys.length > MAX_PAIRS) {
+      throw invalid("1 to 32 keys");
+    }
+    for (const key of keys) {
+      if (typeof key !== "string" || utf8Size(key) === 0 || utf8Size(key) > MAX_KEY_BYTES) {
+        throw invalid("an attribute key is 1 to 32 bytes");
+      }
+    }
+  }
+  function isPlainObject(value) {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+  }
+
   // src/connection.ts
   var Connection = class _Connection {
     constructor(ws, nextId, handlers) {
@@ -574,6 +744,172 @@ var AgoraRTM = (() => {
     }
   };
 
+  // src/presence.ts
+  var MAX_QUERY_PEERS = 256;
+  var MAX_SUBSCRIBED_PEERS = 512;
+  var MAX_MEMBER_COUNT_CHANNELS = 32;
+  var QUERY_ONLINE_RATE = { calls: 10, windowMs: 5e3 };
+  var SUBSCRIBE_RATE = { calls: 10, windowMs: 5e3 };
+  var QUERY_SUBSCRIPTIONS_RATE = { calls: 10, windowMs: 5e3 };
+  var MEMBER_COUNT_RATE = { calls: 1, windowMs: 1e3 };
+  var QueryPeersOnlineStatusError = {
+    INVALID_ARGUMENT: 2,
+    TIMEOUT: 4,
+    TOO_OFTEN: 5,
+    USER_NOT_LOGGED_IN: 102
+  };
+  var PeerSubscriptionStatusError = {
+    INVALID_ARGUMENT: 2,
+    TIMEOUT: 4,
+    TOO_OFTEN: 5,
+    OVERFLOW: 6,
+    USER_NOT_LOGGED_IN: 102
+  };
+  var QueryPeersBySubscriptionOptionError = {
+    TIMEOUT: 2,
+    TOO_OFTEN: 3,
+    USER_NOT_LOGGED_IN: 102
+  };
+  var GetChannelMemberCountError = {
+    INVALID_ARGUMENT: 2,
+    TOO_OFTEN: 3,
+    TIMEOUT: 4,
+    EXCEED_LIMIT: 5,
+    USER_NOT_LOGGED_IN: 102
+  };
+  var Presence = class {
+    constructor(link) {
+      this.link = link;
+      /** Followed peers and their last known state (null until the first push). */
+      this.following = /* @__PURE__ */ new Map();
+    }
+    /** `queryPeersOnlineStatus` (spec §1.2): `{peerId: boolean}`; codes 102, 2, 5, 4. */
+    async query(peerIds) {
+      const E2 = QueryPeersOnlineStatusError;
+      this.loggedIn(E2.USER_NOT_LOGGED_IN);
+      const problem = peerIdsError(peerIds, MAX_QUERY_PEERS);
+      if (problem !== null) throw invalid2(E2.INVALID_ARGUMENT, problem);
+      this.within("query_online", QUERY_ONLINE_RATE, E2.TOO_OFTEN, "over 10 calls in 5 s");
+      const fields = { peers: peerIds };
+      const result = await this.link.request("query_online", fields, E2.USER_NOT_LOGGED_IN, E2.TIMEOUT);
+      const online = { ...result?.online ?? {} };
+      const changed = {};
+      for (const [uid, up] of Object.entries(online)) {
+        if (this.following.has(uid)) changed[uid] = up ? "ONLINE" : "OFFLINE";
+      }
+      this.onPush(changed);
+      return online;
+    }
+    /** `subscribePeersOnlineStatus`: codes 102, 2, 6 (over 512 in all), 5, 4. */
+    async subscribe(peerIds) {
+      const E2 = PeerSubscriptionStatusError;
+      this.loggedIn(E2.USER_NOT_LOGGED_IN);
+      const problem = peerIdsError(peerIds, null);
+      if (problem !== null) throw invalid2(E2.INVALID_ARGUMENT, problem);
+      const added = [...new Set(peerIds)].filter((uid) => !this.following.has(uid));
+      if (this.following.size + added.length > MAX_SUBSCRIBED_PEERS) {
+        throw rtmError(E2.OVERFLOW, "RtmLimitExceededError", "over 512 subscribed peers");
+      }
+      this.within("subscribe", SUBSCRIBE_RATE, E2.TOO_OFTEN, "over 10 calls in 5 s");
+      for (const uid of added) this.following.set(uid, null);
+      try {
+        await this.link.request("subscribe", { peers: peerIds }, E2.USER_NOT_LOGGED_IN, E2.TIMEOUT);
+      } catch (error) {
+        for (const uid of added) this.following.delete(uid);
+        throw error;
+      }
+    }
+    /** `unsubscribePeersOnlineStatus`: codes 102, 6 (over 512 ids), 2, 5, 4. */
+    async unsubscribe(peerIds) {
+      const E2 = PeerSubscriptionStatusError;
+      this.loggedIn(E2.USER_NOT_LOGGED_IN);
+      if (Array.isArray(peerIds) && peerIds.length > MAX_SUBSCRIBED_PEERS) {
+        throw rtmError(E2.OVERFLOW, "RtmLimitExceededError", "over 512 ids in one call");
+      }
+      const problem = peerIdsError(peerIds, MAX_SUBSCRIBED_PEERS);
+      if (problem !== null) throw invalid2(E2.INVALID_ARGUMENT, problem);
+      this.within("subscribe", SUBSCRIBE_RATE, E2.TOO_OFTEN, "over 10 calls in 5 s");
+      await this.link.request("unsubscribe", { peers: peerIds }, E2.USER_NOT_LOGGED_IN, E2.TIMEOUT);
+      for (const uid of peerIds) this.following.delete(uid);
+    }
+    /** `queryPeersBySubscriptionOption`: the followed peers, sorted; codes 102, 2, 3. */
+    async queryByOption(option) {
+      const E2 = QueryPeersBySubscriptionOptionError;
+      this.loggedIn(E2.USER_NOT_LOGGED_IN);
+      if (option !== PeerSubscriptionOption.ONLINE_STATUS) {
+        throw rtmError(E2.TIMEOUT, "RtmTimeoutError", "unknown option");
+      }
+      this.within("query_subscriptions", QUERY_SUBSCRIPTIONS_RATE, E2.TOO_OFTEN, "over 10 in 5 s");
+      const fields = { option };
+      const result = await this.link.request("query_subscriptions", fields, E2.USER_NOT_LOGGED_IN, E2.TIMEOUT);
+      return [...result?.peers ?? []];
+    }
+    /** `getChannelMemberCount` (spec §1.2, §6.8): `{channelId: n}`; codes 102, 5, 2, 3, 4. */
+    async memberCounts(channelIds) {
+      const E2 = GetChannelMemberCountError;
+      this.loggedIn(E2.USER_NOT_LOGGED_IN);
+      if (Array.isArray(channelIds) && channelIds.length > MAX_MEMBER_COUNT_CHANNELS) {
+        throw rtmError(E2.EXCEED_LIMIT, "RtmLimitExceededError", "over 32 channels");
+      }
+      if (!Array.isArray(channelIds) || channelIds.length === 0 || !channelIds.every(isValidUserId)) {
+        throw invalid2(E2.INVALID_ARGUMENT, "1 to 32 channel ids");
+      }
+      this.within("member_counts", MEMBER_COUNT_RATE, E2.TOO_OFTEN, "over 1 call a second");
+      const fields = { channels: channelIds };
+      const result = await this.link.request("member_counts", fields, E2.USER_NOT_LOGGED_IN, E2.TIMEOUT);
+      return { ...result?.counts ?? {} };
+    }
+    /**
+     * A `peer_status` push (protocol §3.14): record and report followed peers' new states.
+     * Only changes are reported, so the snapshot of a re-subscription after a reconnection
+     * tells the app what it missed, not what it knew (spec §1.3).
+     */
+    onPush(statuses) {
+      const changed = {};
+      let any = false;
+      for (const [uid, state] of Object.entries(statuses ?? {})) {
+        if (this.following.has(uid) && this.following.get(uid) !== state) {
+          this.following.set(uid, state);
+          changed[uid] = state;
+          any = true;
+        }
+      }
+      if (any) this.link.fire("PeersOnlineStatusChanged", changed);
+    }
+    /**
+     * A new session after a lost one follows nobody (protocol §3.14): follow the same peers
+     * again, without the call-frequency budget, before CONNECTED is announced.
+     */
+    async restore(send) {
+      if (this.following.size === 0) return;
+      try {
+        await send("subscribe", { peers: [...this.following.keys()] });
+      } catch {
+      }
+    }
+    /** The session is over (logout, kick): following ends with it (spec §6.9). */
+    clear() {
+      this.following.clear();
+    }
+    loggedIn(code) {
+      if (!this.link.loggedIn()) throw rtmError(code, "RtmInvalidStatusError", "not logged in");
+    }
+    within(key, limit2, code, message) {
+      if (this.link.rates.within([key, limit2]) >= 0) {
+        throw rtmError(code, "RtmLimitExceededError", message);
+      }
+    }
+  };
+  function invalid2(code, message) {
+    return rtmError(code, "RtmInvalidArgumentError", message);
+  }
+  function peerIdsError(peers, most) {
+    if (!Array.isArray(peers) || peers.length === 0) return "a non-empty list of peer ids";
+    if (most !== null && peers.length > most) return `at most ${most} peer ids`;
+    if (!peers.every(isValidUserId)) return "invalid peer id";
+    return null;
+  }
+
   // src/script-url.ts
   var SCRIPT_URL = typeof document !== "undefined" && document.currentScript instanceof HTMLScriptElement ? document.currentScript.src || void 0 : void 0;
 
@@ -597,6 +933,78 @@ var AgoraRTM = (() => {
     }
   }
 
+  // src/session-features.ts
+  var SessionFeatures = class extends EventEmitter {
+    /** Which of 1–256 peers are logged in (spec §1.2 `queryPeersOnlineStatus`, §4.9). */
+    queryPeersOnlineStatus(peerIds) {
+      return this.presence.query(peerIds);
+    }
+    /** Follow peers' online state (spec §1.2 `subscribePeersOnlineStatus`, §4.10). */
+    subscribePeersOnlineStatus(peerIds) {
+      return this.presence.subscribe(peerIds);
+    }
+    /** Stop following peers (spec §1.2 `unsubscribePeersOnlineStatus`, §4.10). */
+    unsubscribePeersOnlineStatus(peerIds) {
+      return this.presence.unsubscribe(peerIds);
+    }
+    /** The followed peers (spec §1.2 `queryPeersBySubscriptionOption`, §4.11). */
+    queryPeersBySubscriptionOption(option) {
+      return this.presence.queryByOption(option);
+    }
+    /** Member counts of 1–32 channels, joined or not (spec §1.2 `getChannelMemberCount`). */
+    getChannelMemberCount(channelIds) {
+      return this.presence.memberCounts(channelIds);
+    }
+    /** Replace this user's attributes (spec §1.2 `setLocalUserAttributes`, §4.12). */
+    setLocalUserAttributes(attributes) {
+      return this.attributes.setLocal(attributes);
+    }
+    /** Add or replace some of this user's attributes (`addOrUpdateLocalUserAttributes`). */
+    addOrUpdateLocalUserAttributes(attributes) {
+      return this.attributes.updateLocal(attributes);
+    }
+    /** Delete this user's attributes of `attributeKeys` (`deleteLocalUserAttributesByKeys`). */
+    deleteLocalUserAttributesByKeys(attributeKeys) {
+      return this.attributes.deleteLocal(attributeKeys);
+    }
+    /** Delete all of this user's attributes (`clearLocalUserAttributes`). */
+    clearLocalUserAttributes() {
+      return this.attributes.clearLocal();
+    }
+    /** An online user's attributes (`getUserAttributes`); code 6 when the user is offline. */
+    getUserAttributes(userId) {
+      return this.attributes.getUser(userId);
+    }
+    /** An online user's attributes of `attributeKeys` (`getUserAttributesByKeys`). */
+    getUserAttributesByKeys(userId, attributeKeys) {
+      return this.attributes.getUser(userId, attributeKeys);
+    }
+    /** Replace a channel's attributes (spec §1.2 `setChannelAttributes`); no join needed. */
+    setChannelAttributes(channelId, attributes, options) {
+      return this.attributes.writeChannel("set_channel_attrs", channelId, { attrs: attributes }, options);
+    }
+    /** Add or replace some of a channel's attributes (`addOrUpdateChannelAttributes`). */
+    addOrUpdateChannelAttributes(channelId, attributes, options) {
+      return this.attributes.writeChannel("update_channel_attrs", channelId, { attrs: attributes }, options);
+    }
+    /** Delete a channel's attributes of `attributeKeys` (`deleteChannelAttributesByKeys`). */
+    deleteChannelAttributesByKeys(channelId, attributeKeys, options) {
+      return this.attributes.writeChannel("delete_channel_attrs", channelId, { keys: attributeKeys }, options);
+    }
+    /** Delete all of a channel's attributes (`clearChannelAttributes`). */
+    clearChannelAttributes(channelId, options) {
+      return this.attributes.writeChannel("clear_channel_attrs", channelId, {}, options);
+    }
+    /** A channel's attributes (`getChannelAttributes`): `{key: {value, lastUpdateUserId, lastUpdateTs}}`. */
+    getChannelAttributes(channelId) {
+      return this.attributes.getChannel(channelId);
+    }
+    /** A channel's attributes of `attributeKeys` (`getChannelAttributesByKeys`). */
+    getChannelAttributesByKeys(channelId, attributeKeys) {
+      return this.attributes.getChannel(channelId, attributeKeys);
+    }
+  };
+
   // src/client.ts
   var SDK = "js/0.1.0";
   var LOGIN_TIMEOUT_MS = 12e3;
@@ -614,7 +1022,7 @@ var AgoraRTM = (() => {
     4002: ConnectionChangeReason.TOKEN_EXPIRED,
     4003: ConnectionChangeReason.BANNED_BY_SERVER
   };
-  var RtmClient = class extends EventEmitter {
+  var RtmClient = class extends SessionFeatures {
     constructor(appId, config) {
       super();
       this.appId = appId;
@@ -636,6 +1044,8 @@ var AgoraRTM = (() => {
       /** Who is logged in, and the session to resume after a lost link (protocol §3.1). */
       this.credentials = null;
       this.sessionId = null;
+      /** Spec §3.2: `TokenExpired` is told once per expired token while RECONNECTING. */
+      this.tokenExpiredTold = false;
       /** Requests waiting for a reconnection to end (spec §1.2: up to their timeout). */
       this.waiters = /* @__PURE__ */ new Set();
       this.host = {
@@ -648,6 +1058,14 @@ var AgoraRTM = (() => {
         nextMid: () => this.nextMid(),
         fire: (target, event, ...args) => fire(target, event, args)
       };
+      const link = {
+        loggedIn: () => this.credentials !== null && !this.loggingOut && (this.state === ConnectionState.CONNECTED || this.state === ConnectionState.RECONNECTING),
+        request: (op, fields, notLoggedIn, timeout) => this.call(op, fields, notLoggedIn, timeout),
+        rates: this.host.rates,
+        fire: (event, ...args) => this.fire(event, ...args)
+      };
+      this.presence = new Presence(link);
+      this.attributes = new Attributes(link);
     }
     /** The connection state (spec §3.1). */
     get connectionState() {
@@ -683,6 +1101,7 @@ var AgoraRTM = (() => {
         this.loggingIn = null;
         this.conn = conn;
         this.credentials = { uid, token: token || null };
+        this.tokenExpiredTold = false;
         this.sessionId = sessionId;
         this.transition(ConnectionState.CONNECTED, ConnectionChangeReason.LOGIN_SUCCESS);
       } catch (error) {
@@ -736,6 +1155,52 @@ var AgoraRTM = (() => {
           });
           return this.loggingOut;
       }
+    }
+    /**
+     * Replace the login token for the same uid (spec §1.2 `renewToken`, §6.10; protocol §3.19).
+     * While RECONNECTING the token is kept for the next login attempt, as the Python SDK does.
+     * Codes (spec §4.3): 2 empty or not a string, 102 not logged in, 4 over 2 calls a second,
+     * 6 invalid, 5 expired (from the server), 1 no answer.
+     */
+    async renewToken(token) {
+      if (typeof token !== "string" || token === "") {
+        const code = RenewTokenError.INVALID_ARGUMENT;
+        throw rtmError(code, "RtmInvalidArgumentError", "a token is a non-empty string");
+      }
+      const credentials = this.credentials;
+      const connected = this.state === ConnectionState.CONNECTED && !this.loggingOut;
+      if (credentials === null || !connected && !this.host.reconnecting()) {
+        const code = RenewTokenError.USER_NOT_LOGGED_IN;
+        throw rtmError(code, "RtmInvalidStatusError", "not logged in");
+      }
+      if (this.host.rates.within(["renew_token", RENEW_TOKEN_RATE]) >= 0) {
+        const code = RenewTokenError.TOO_OFTEN;
+        throw rtmError(code, "RtmInvokeTooOftenError", "over 2 calls a second");
+      }
+      const conn = this.host.connection();
+      if (conn !== null) {
+        await conn.request("renew_token", { token }, REQUEST_TIMEOUT_MS2, RenewTokenError.FAILURE);
+      }
+      credentials.token = token;
+      this.tokenExpiredTold = false;
+    }
+    /**
+     * One request on the session (protocol §2): sent at once when CONNECTED, after the
+     * reconnection while RECONNECTING (spec §1.2, within the request timeout), refused with
+     * `notLoggedIn` otherwise; `timeoutCode` when no answer comes in time.
+     */
+    async call(op, fields, notLoggedIn, timeoutCode) {
+      const started = Date.now();
+      let conn = this.host.connection();
+      if (conn === null && this.host.reconnecting()) {
+        conn = await this.whenReconnected(REQUEST_TIMEOUT_MS2);
+        if (conn === null && this.host.reconnecting()) {
+          throw rtmError(timeoutCode, "RtmTimeoutError", "not reconnected in time");
+        }
+      }
+      if (conn === null) throw rtmError(notLoggedIn, "RtmInvalidStatusError", "not logged in");
+      const wait = Math.max(1, REQUEST_TIMEOUT_MS2 - (Date.now() - started));
+      return conn.request(op, fields, wait, timeoutCode);
     }
     /**
      * Send a peer message (spec §1.2 `sendMessageToPeer`, §6.1; protocol §3.4). Resolves
@@ -826,6 +1291,8 @@ var AgoraRTM = (() => {
       this.credentials = null;
       this.sessionId = null;
       this.leaveAllChannels();
+      this.presence.clear();
+      this.attributes.clear();
       this.transition(state, reason);
     }
     /**
@@ -846,13 +1313,13 @@ var AgoraRTM = (() => {
         } catch (error) {
           const code = error.serverCode;
           if (generation !== this.generation) return;
-          if (code !== void 0 && FINAL_LOGIN_CODES.has(code)) {
-            const expired = code === 6;
-            this.endLocally(
-              ConnectionState.ABORTED,
-              expired ? ConnectionChangeReason.TOKEN_EXPIRED : ConnectionChangeReason.LOGIN_FAILURE
-            );
-            if (expired) this.fire("TokenExpired");
+          if (code === 6) {
+            if (!this.tokenExpiredTold) {
+              this.tokenExpiredTold = true;
+              this.fire("TokenExpired");
+            }
+          } else if (code !== void 0 && FINAL_LOGIN_CODES.has(code)) {
+            this.endLocally(ConnectionState.ABORTED, ConnectionChangeReason.LOGIN_FAILURE);
             return;
           }
         }
@@ -864,7 +1331,7 @@ var AgoraRTM = (() => {
           this.loggingIn = null;
           this.conn = result.conn;
           this.sessionId = result.sessionId;
-          if (!result.resumed) await this.rejoinChannels(result.conn);
+          if (!result.resumed) await this.restoreSession(result.conn);
           if (generation !== this.generation || this.conn !== result.conn) return;
           this.transition(ConnectionState.CONNECTED, ConnectionChangeReason.LOGIN_SUCCESS);
           return;
@@ -873,6 +1340,18 @@ var AgoraRTM = (() => {
         await new Promise((resolve) => setTimeout(resolve, pause));
         delay = Math.min(delay * 2, RECONNECT_MAX_DELAY_MS);
       }
+    }
+    /**
+     * A new session after a lost one (protocol §3.2, §9): re-join the channels, follow the same
+     * peers and write the user attributes again, before CONNECTED is announced, as the Python SDK does.
+     */
+    async restoreSession(conn) {
+      const send = (op, fields) => conn.request(op, fields, REQUEST_TIMEOUT_MS2, 1);
+      await Promise.all([
+        this.rejoinChannels(conn),
+        this.presence.restore(send),
+        this.attributes.restore(send)
+      ]);
     }
     /**
      * A new session after a lost one (protocol §3.2): join again every channel that was joined.
@@ -950,6 +1429,8 @@ var AgoraRTM = (() => {
       this.credentials = null;
       this.sessionId = null;
       this.leaveAllChannels();
+      this.presence.clear();
+      this.attributes.clear();
       if (conn?.isOpen) {
         try {
           await conn.request("logout", {}, REQUEST_TIMEOUT_MS2, 1);
@@ -981,7 +1462,9 @@ var AgoraRTM = (() => {
     /** Pushes (protocol §2.2), handled from the moment the WebSocket opens (protocol §2.3). */
     onPush(frame, conn) {
       if (frame.t === "peer_msg") this.onPeerMessage(frame, conn);
-      else if (frame.t === "token_expiring") this.fire("TokenPrivilegeWillExpire");
+      else if (frame.t === "peer_status") {
+        this.presence.onPush(frame.statuses);
+      } else if (frame.t === "token_expiring") this.fire("TokenPrivilegeWillExpire");
       else if (CHANNEL_PUSHES.has(frame.t) && conn === this.conn) {
         this.host.channels.get(String(frame.channel))?.onPush(frame);
       }
@@ -1065,7 +1548,9 @@ var AgoraRTM = (() => {
     END_CALL_PREFIX,
     ConnectionState,
     ConnectionChangeReason,
-    MessageType
+    MessageType,
+    PeerOnlineState,
+    PeerSubscriptionOption
   };
   var index_default = AgoraRTM;
   return __toCommonJS(index_exports);
