@@ -1,10 +1,12 @@
-// Builds the browser SDK into src/openrtm/web/sdk/ (served by the openrtm server):
+// Builds the browser SDK into src/openrtm/web/sdk/ (served by the openrtm server), and the demo
+// app into src/openrtm/web/demo/ (see the end of this file):
 //   agora-rtm-sdk.js      IIFE, the global `AgoraRTM` (the default export)
 //   agora-rtm-sdk.min.js  the same, minified
 //   agora-rtm-sdk.mjs     ESM, `export default`
 // The output must be the same bytes on every run (CI rebuilds and diffs): no timestamps, no
 // absolute paths (paths are relative to this folder), no legal comments, no source maps.
 import { build } from "esbuild";
+import { copyFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -52,3 +54,19 @@ await Promise.all([
     outfile: `${outdir}/agora-rtm-sdk.mjs`,
   }),
 ]);
+
+// The demo app (sdk/js/demo/, served at the HTTP face's `/`) into src/openrtm/web/demo/:
+// app.js (its TypeScript, bundled; it uses the SDK's global `AgoraRTM`, loaded by its own
+// <script> tag as an Agora app does) beside copies of index.html and style.css.
+const demoOut = "../../src/openrtm/web/demo";
+await build({
+  ...common,
+  entryPoints: ["demo/src/main.ts"],
+  format: "iife",
+  outfile: `${demoOut}/app.js`,
+});
+await Promise.all(
+  ["index.html", "style.css"].map((name) =>
+    copyFile(path.join(here, "demo", name), path.join(here, demoOut, name)),
+  ),
+);

@@ -153,6 +153,7 @@ _HTTP_PATHS = (
     ("media", "media"),
     ("metrics", "metrics"),
     ("browser SDK", "sdk/agora-rtm-sdk.js"),
+    ("demo app", ""),
 )
 
 

@@ -104,6 +104,7 @@ async def test_serve_prints_the_http_urls_and_they_answer(dev_server: ServeProce
         "media": http + "media",
         "metrics": http + "metrics",
         "browser SDK": http + "sdk/agora-rtm-sdk.js",
+        "demo app": http,
     }
     client = openrtm.create_instance(APP_ID, server=dev_server.url)
     await client.login("alice")
@@ -116,6 +117,9 @@ async def test_serve_prints_the_http_urls_and_they_answer(dev_server: ServeProce
             assert (response.status, (await response.json())["openapi"]) == (200, "3.1.0")
         async with session.post(urls["media"], data=b"x") as response:
             assert response.status == 401  # served there; a login's media ticket is needed
+        async with session.get(urls["demo app"]) as response:
+            assert (response.status, response.content_type) == (200, "text/html")
+            assert '<script src="/sdk/agora-rtm-sdk.js">' in await response.text()
         async with session.get(urls["metrics"]) as response:
             assert response.status == 200
             families = {f.name: f for f in text_string_to_metric_families(await response.text())}

@@ -16,6 +16,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from openrtm.server.config import ServerConfig
 from openrtm.server.http import (
     cors,
+    demo,
     health,
     media,
     metrics,
@@ -44,6 +45,7 @@ _ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (
     rest_events.setup,
     rest_history.setup,
     sdk.setup,
+    demo.setup,
     cors.setup,  # last: it wraps routes the others added
 )
 

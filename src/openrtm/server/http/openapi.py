@@ -526,6 +526,41 @@ DOCUMENT: dict[str, Any] = {
                 },
             }
         },
+        "/": {
+            "get": {
+                "operationId": "demoPage",
+                "summary": "The demo web app: an Agora RTM 1.x Web app on the browser SDK "
+                "(docs/js-sdk.md)",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "Its page.",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+        "/demo/{name}": {
+            "get": {
+                "operationId": "demoFile",
+                "summary": "The demo web app's assets: app.js and style.css",
+                "security": [],
+                "parameters": [{"name": "name", "in": "path", "required": True, "schema": _STR}],
+                "responses": {
+                    "200": {
+                        "description": "The file.",
+                        "content": {
+                            "text/javascript": {"schema": {"type": "string"}},
+                            "text/css": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "404": {
+                        "description": "No such file.",
+                        "content": {"application/json": {"schema": _REF_ERROR}},
+                    },
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "operationId": "openapi",
