@@ -8,6 +8,9 @@ real one in development mode, so the demo's default App ID and no token log in.
 from __future__ import annotations
 
 import os
+import re
+import struct
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,6 +22,31 @@ from openrtm.server import Server
 from tests.conftest import unit
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "demo.png"
+
+
+def png(width: int, height: int) -> bytes:
+    """A real PNG: a diagonal gradient, ``width`` × ``height``, 8-bit RGB."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(
+        b"\0"
+        + bytes(
+            c
+            for x in range(width)
+            for c in (60 + 150 * x // width, 110 + 100 * y // height, 246 - 60 * x // width)
+        )
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def wait() -> dict[str, float]:
@@ -72,6 +100,29 @@ async def follow(page: Page, uid: str) -> None:
 async def say(page: Page, where: str, text: str) -> None:
     await page.get_by_test_id(f"{where}-text").fill(text)
     await page.get_by_test_id(f"{where}-text").press("Enter")
+
+
+async def chat_with(page: Page, uid: str) -> None:
+    await page.get_by_test_id("peer-id").fill(uid)
+    await page.get_by_test_id("open-chat").click()
+    await expect(page.get_by_test_id("call")).to_be_enabled()
+
+
+async def two_logged_in(pages: tuple[Page, Page], server: Server) -> None:
+    """alice and bob logged in, each with the other's conversation open."""
+    for page, uid, peer in ((pages[0], "alice", "bob"), (pages[1], "bob", "alice")):
+        await open_demo(page, server)
+        await log_in(page, uid)
+        await chat_with(page, peer)
+
+
+def call_status(page: Page) -> Locator:
+    return page.get_by_test_id("call-dialog").get_by_test_id("call-status")
+
+
+async def close_call(page: Page) -> None:
+    await page.get_by_test_id("call-close").click()
+    await expect(page.get_by_test_id("call-dialog")).to_be_hidden()
 
 
 def members(page: Page) -> Locator:
@@ -167,3 +218,98 @@ async def test_two_users_chat_join_a_channel_and_follow_each_other(
     await say(alice, "peer", "See you later")
     sent = alice.get_by_test_id("peer-messages").get_by_test_id("message-out").last
     await expect(sent.get_by_test_id("tick")).to_have_attribute("data-tick", "sent", **wait())
+
+
+async def test_calls_accepted_refused_and_cancelled(
+    pages: tuple[Page, Page], server: Server
+) -> None:
+    alice, bob = pages
+    await two_logged_in(pages, server)
+
+    # alice calls, bob accepts: both see the outcome, on the card and in the conversation.
+    await alice.get_by_test_id("call").click()
+    await expect(call_status(alice)).to_have_text("Ringing…", **wait())
+    await expect(bob.get_by_test_id("call-title")).to_have_text("alice", **wait())
+    await expect(call_status(bob)).to_have_text("is calling you")
+    await bob.get_by_test_id("call-accept").click()
+    await expect(call_status(alice)).to_have_text("bob accepted your call", **wait())
+    await expect(call_status(bob)).to_have_text("You accepted alice's call", **wait())
+    for page, outcome in ((alice, "bob accepted your call"), (bob, "You accepted alice's call")):
+        line = page.get_by_test_id("peer-messages").get_by_test_id("system-line").last
+        await expect(line).to_have_text(outcome)
+        await close_call(page)
+
+    # bob calls, alice declines.
+    await bob.get_by_test_id("call").click()
+    await expect(alice.get_by_test_id("call-refuse")).to_be_visible(**wait())
+    await alice.get_by_test_id("call-refuse").click()
+    await expect(call_status(bob)).to_have_text("alice declined your call", **wait())
+    await expect(call_status(alice)).to_have_text("You declined bob's call", **wait())
+    await close_call(alice)
+    await close_call(bob)
+
+    # alice calls and hangs up before bob answers.
+    await alice.get_by_test_id("call").click()
+    await expect(bob.get_by_test_id("call-accept")).to_be_visible(**wait())
+    await alice.get_by_test_id("call-cancel").click()
+    await expect(call_status(alice)).to_have_text("You cancelled the call to bob", **wait())
+    await expect(call_status(bob)).to_have_text("alice hung up", **wait())
+
+
+async def test_an_image_and_a_file_sent_with_progress(
+    pages: tuple[Page, Page], server: Server, tmp_path: Path
+) -> None:
+    alice, bob = pages
+    await two_logged_in(pages, server)
+    for page in pages:
+        await page.get_by_test_id("join").click()
+        await expect(page.get_by_test_id("channel-text")).to_be_enabled(**wait())
+    await expect(alice.get_by_test_id("member-count")).to_have_text("2", **wait())
+    await say(alice, "peer", "Here is the sunset from yesterday")
+    await say(bob, "channel", "Welcome to the lobby!")
+
+    # An image: picked, uploaded with its progress bar full, sent, shown inline on both sides.
+    image = tmp_path / "sunset.png"
+    image.write_bytes(png(240, 150))
+    await alice.get_by_test_id("peer-file").set_input_files(image)
+    upload = alice.get_by_test_id("peer-upload")
+    await expect(upload).to_have_attribute("data-state", "done", **wait())
+    bar = upload.get_by_test_id("upload-progress")
+    assert await bar.evaluate("(p) => [p.value, p.max]") == [image.stat().st_size] * 2
+    await expect(upload.get_by_test_id("upload-status")).to_have_text("sent")
+    sent = alice.get_by_test_id("peer-messages").get_by_test_id("message-out").last
+    await expect(sent.get_by_test_id("tick")).to_have_attribute("data-tick", "delivered", **wait())
+    shown = bob.get_by_test_id("peer-messages").get_by_test_id("image").last
+    await expect(shown).to_have_attribute("src", re.compile(r"^blob:"), **wait())
+    await bob.wait_for_function(
+        "(img) => img.complete && img.naturalWidth === 240 && img.naturalHeight === 150",
+        arg=await shown.element_handle(),
+        timeout=unit(5) * 1000,
+    )
+    await say(bob, "peer", "Beautiful!")
+    await expect(
+        alice.get_by_test_id("peer-messages").get_by_test_id("message-in").last
+    ).to_contain_text("Beautiful!", **wait())
+
+    # A file: a download link on the other side, which saves the same bytes.
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"openrtm demo: a file message\n" * 100)
+    await bob.get_by_test_id("channel-file").set_input_files(notes)
+    await expect(bob.get_by_test_id("channel-upload")).to_have_attribute(
+        "data-state", "done", **wait()
+    )
+    link = alice.get_by_test_id("channel-messages").get_by_test_id("file-link").last
+    await expect(link).to_have_text("⬇ notes.txt", **wait())
+    async with alice.expect_download(**wait()) as download_info:
+        await link.click()
+    download = await download_info.value
+    assert download.suggested_filename == "notes.txt"
+    saved = await download.path()
+    assert saved.read_bytes() == notes.read_bytes()
+
+    # The picture for the README: bob's page, the image inline beside the channel's members.
+    await bob.get_by_test_id("peer-messages").evaluate("(list) => { list.scrollTop = 0; }")
+    update = os.environ.get("OPENRTM_UPDATE_SCREENSHOT") == "1"
+    target = SCREENSHOT if update else tmp_path / "demo.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    await bob.screenshot(path=str(target))
