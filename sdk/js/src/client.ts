@@ -89,6 +89,8 @@ export class RtmClient extends SessionFeatures {
   private sessionId: string | null = null;
   /** Spec §3.2: `TokenExpired` is told once per expired token while RECONNECTING. */
   private tokenExpiredTold = false;
+  /** Pending `renewToken()` calls, which a `logout()` rejects with 201 (spec §4.3). */
+  private readonly renewals = new Set<() => void>();
   /** Requests waiting for a reconnection to end (spec §1.2: up to their timeout). */
   private readonly waiters = new Set<() => void>();
   /** What the channels need of this client, without widening its public face. */
@@ -183,6 +185,7 @@ export class RtmClient extends SessionFeatures {
   /** Log out (spec §1.2 `logout`, protocol §3.2); code 102 when not logged in. */
   logout(): Promise<void> {
     if (this.loggingOut) return this.loggingOut;
+    for (const abort of [...this.renewals]) abort();
     switch (this.state) {
       case ConnectionState.DISCONNECTED:
         return Promise.reject(
@@ -223,7 +226,7 @@ export class RtmClient extends SessionFeatures {
    * Replace the login token for the same uid (spec §1.2 `renewToken`, §6.10; protocol §3.19).
    * While RECONNECTING the token is kept for the next login attempt, as the Python SDK does.
    * Codes (spec §4.3): 2 empty or not a string, 102 not logged in, 4 over 2 calls a second,
-   * 6 invalid, 5 expired (from the server), 1 no answer.
+   * 6 invalid, 5 expired (from the server), 1 no answer, 201 overtaken by `logout()`.
    */
   async renewToken(token: string): Promise<void> {
     if (typeof token !== "string" || token === "") {
@@ -242,7 +245,17 @@ export class RtmClient extends SessionFeatures {
     }
     const conn = this.host.connection();
     if (conn !== null) {
-      await conn.request("renew_token", { token }, REQUEST_TIMEOUT_MS, RenewTokenError.FAILURE);
+      await new Promise<void>((resolve, reject) => {
+        const abort = () => {
+          const code = RenewTokenError.ABORTED_BY_LOGOUT;
+          reject(rtmError(code, "RtmInvalidStatusError", "logout called during renewToken"));
+        };
+        this.renewals.add(abort);
+        conn
+          .request("renew_token", { token }, REQUEST_TIMEOUT_MS, RenewTokenError.FAILURE)
+          .then(() => resolve(), reject)
+          .finally(() => this.renewals.delete(abort));
+      });
     }
     credentials.token = token;
     this.tokenExpiredTold = false;

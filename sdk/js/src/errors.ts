@@ -45,6 +45,7 @@ export const RenewTokenError = {
   INVALID_ARGUMENT: 2,
   TOO_OFTEN: 4,
   USER_NOT_LOGGED_IN: 102,
+  ABORTED_BY_LOGOUT: 201,
 } as const;
 
 /** Spec §4.2 `LogoutError`. */

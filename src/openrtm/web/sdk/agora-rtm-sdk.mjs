@@ -86,7 +86,8 @@ var RenewTokenError = {
   FAILURE: 1,
   INVALID_ARGUMENT: 2,
   TOO_OFTEN: 4,
-  USER_NOT_LOGGED_IN: 102
+  USER_NOT_LOGGED_IN: 102,
+  ABORTED_BY_LOGOUT: 201
 };
 var LogoutError = { USER_NOT_LOGGED_IN: 102 };
 var PeerMessageError = {
@@ -1020,6 +1021,8 @@ var RtmClient = class extends SessionFeatures {
     this.sessionId = null;
     /** Spec §3.2: `TokenExpired` is told once per expired token while RECONNECTING. */
     this.tokenExpiredTold = false;
+    /** Pending `renewToken()` calls, which a `logout()` rejects with 201 (spec §4.3). */
+    this.renewals = /* @__PURE__ */ new Set();
     /** Requests waiting for a reconnection to end (spec §1.2: up to their timeout). */
     this.waiters = /* @__PURE__ */ new Set();
     this.host = {
@@ -1098,6 +1101,7 @@ var RtmClient = class extends SessionFeatures {
   /** Log out (spec §1.2 `logout`, protocol §3.2); code 102 when not logged in. */
   logout() {
     if (this.loggingOut) return this.loggingOut;
+    for (const abort of [...this.renewals]) abort();
     switch (this.state) {
       case ConnectionState.DISCONNECTED:
         return Promise.reject(
@@ -1134,7 +1138,7 @@ var RtmClient = class extends SessionFeatures {
    * Replace the login token for the same uid (spec §1.2 `renewToken`, §6.10; protocol §3.19).
    * While RECONNECTING the token is kept for the next login attempt, as the Python SDK does.
    * Codes (spec §4.3): 2 empty or not a string, 102 not logged in, 4 over 2 calls a second,
-   * 6 invalid, 5 expired (from the server), 1 no answer.
+   * 6 invalid, 5 expired (from the server), 1 no answer, 201 overtaken by `logout()`.
    */
   async renewToken(token) {
     if (typeof token !== "string" || token === "") {
@@ -1153,7 +1157,14 @@ var RtmClient = class extends SessionFeatures {
     }
     const conn = this.host.connection();
     if (conn !== null) {
-      await conn.request("renew_token", { token }, REQUEST_TIMEOUT_MS2, RenewTokenError.FAILURE);
+      await new Promise((resolve, reject) => {
+        const abort = () => {
+          const code = RenewTokenError.ABORTED_BY_LOGOUT;
+          reject(rtmError(code, "RtmInvalidStatusError", "logout called during renewToken"));
+        };
+        this.renewals.add(abort);
+        conn.request("renew_token", { token }, REQUEST_TIMEOUT_MS2, RenewTokenError.FAILURE).then(() => resolve(), reject).finally(() => this.renewals.delete(abort));
+      });
     }
     credentials.token = token;
     this.tokenExpiredTold = false;
