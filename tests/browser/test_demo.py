@@ -151,14 +151,26 @@ async def test_two_users_chat_join_a_channel_and_follow_each_other(
     await open_demo(alice, server)
     await open_demo(bob, server)
     # Prefilled: a well-formed demo App ID, a guest user id, no token.
-    assert len(await alice.get_by_test_id("app-id").input_value()) == 32
+    app_id = await alice.get_by_test_id("app-id").input_value()
+    assert re.fullmatch("[0-9A-Za-z]{32}", app_id)
     assert (await alice.get_by_test_id("uid").input_value()).startswith("guest-")
     assert await alice.get_by_test_id("token").input_value() == ""
 
-    # Bad input: the SDK's error, by name and code, and a sentence (spec §4.1 code 3).
+    # Bad input: the SDK's error, by name and code, and a sentence (spec §4.15 code 1, §4.1
+    # code 3).
+    await alice.get_by_test_id("app-id").fill("not-an-app-id")
+    await alice.get_by_test_id("login").click()
+    error = alice.get_by_test_id("error").last
+    await expect(error.get_by_test_id("error-code")).to_have_text(
+        "RtmInvalidArgumentError · code 1", **wait()
+    )
+    await expect(error.get_by_test_id("error-sentence")).to_have_text(
+        "An App ID is 32 letters and digits."
+    )
+    await alice.get_by_test_id("app-id").fill(app_id)
     await alice.get_by_test_id("uid").fill("alice/bob")
     await alice.get_by_test_id("login").click()
-    error = alice.get_by_test_id("error")
+    error = alice.get_by_test_id("error").last
     await expect(error.get_by_test_id("error-code")).to_have_text(
         "RtmInvalidArgumentError · code 3", **wait()
     )
