@@ -298,15 +298,24 @@ async def test_another_apps_media_id_does_not_exist(
     assert (await download(server, mine, result["media_id"]))[:2] == (200, b"secret")
 
 
-@pytest.mark.parametrize(
-    "media_id", ["nope", "A" * 32, "../../openrtm.sqlite3", "%2e%2e", "a" * 70]
-)
+@pytest.mark.parametrize("media_id", ["nope", "A" * 32, "../../openrtm.sqlite3", "a" * 70])
 async def test_unknown_or_malformed_ids_do_not_exist(
     server: Server, make_client: ClientFactory, media_id: str
 ) -> None:
     ticket = await ticket_of(server, make_client)
     status, _, _ = await download(server, ticket, media_id)
     assert status == 404
+
+
+async def test_an_encoded_dot_segment_leaves_the_media_path(
+    server: Server, make_client: ClientFactory
+) -> None:
+    # "/media/%2e%2e" is "/" once its dot segment is removed (RFC 3986 §6.2.2): the demo app's
+    # page, not a media object nor a file of the store.
+    ticket = await ticket_of(server, make_client)
+    status, data, headers = await download(server, ticket, "%2e%2e")
+    assert (status, headers["Content-Type"]) == (200, "text/html; charset=utf-8")
+    assert data.startswith(b"<!doctype html>")
 
 
 async def test_an_expired_object_does_not_exist_and_is_purged(
