@@ -377,8 +377,9 @@ async def proxies(secure: Server) -> AsyncIterator[tuple[TcpProxy, TcpProxy]]:
 async def test_requests_without_an_answer_time_out(
     page: Page, secure: Server, proxies: tuple[TcpProxy, TcpProxy]
 ) -> None:
-    """A link that stays open but silent (a half-open TCP connection): every request waits
-    its timeout (spec §4.17; the SDK's own, not scaled), all of them at once."""
+    """A link that stays open but silent (a half-open TCP connection): a login waits its
+    timeout (12 s); the requests of a logged-in client fail with their timeout codes when
+    the SDK's keepalive finds the link dead (protocol §3.22, about 4 s), all at once."""
     silent, later = proxies
     silent.pause()  # the login's connection never opens
     await load_sdk(page, secure)
@@ -388,6 +389,8 @@ async def test_requests_without_an_answer_time_out(
                 AgoraRTM.createInstance(appId, { server: silent }).login({ uid: "web-a" }));
             window.client = AgoraRTM.createInstance(appId, { server: later });
             await client.login({ uid: "web-b" });
+            window.other = AgoraRTM.createInstance(appId, { server: later });
+            await other.login({ uid: "web-c" });
             window.lobby = client.createChannel("lobby");
             await lobby.join();
             window.left = client.createChannel("left");
@@ -398,6 +401,9 @@ async def test_requests_without_an_answer_time_out(
     later.pause()
     codes = await page.evaluate(
         """async () => {
+            // Spec §4.3: a renewToken() that a logout() overtakes rejects with 201.
+            const renewing = codeOf(other.renewToken("a-new-token"));
+            const loggingOut = other.logout();
             const calls = {
                 login: loginTimeout,
                 peer: codeOf(client.sendMessageToPeer({ text: "x" }, "py")),
@@ -415,10 +421,9 @@ async def test_requests_without_an_answer_time_out(
             };
             const results = {};
             for (const [name, promise] of Object.entries(calls)) results[name] = await promise;
-            // Spec §4.3: a renewToken() that a logout() overtakes rejects with 201.
-            const renewing = codeOf(client.renewToken("another-token"));
-            await client.logout();
             results.renewAbortedByLogout = await renewing;
+            await loggingOut;
+            results.states = [client.connectionState, other.connectionState];
             return results;
         }"""
     )
@@ -437,4 +442,5 @@ async def test_requests_without_an_answer_time_out(
         "getAttrs": timed_out(AttributeOperationError.TIMEOUT),
         "renew": timed_out(RenewTokenError.FAILURE),
         "renewAbortedByLogout": named(RenewTokenError.ABORTED_BY_LOGOUT),
+        "states": ["RECONNECTING", "DISCONNECTED"],
     }

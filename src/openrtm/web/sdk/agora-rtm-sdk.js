@@ -643,6 +643,9 @@ var AgoraRTM = (() => {
   }
 
   // src/connection.ts
+  var IDLE_MS = 2e3;
+  var PING_TIMEOUT_MS = 2e3;
+  var CHECK_EVERY_MS = 500;
   var Connection = class _Connection {
     constructor(ws, nextId, handlers) {
       this.ws = ws;
@@ -650,8 +653,11 @@ var AgoraRTM = (() => {
       this.handlers = handlers;
       this.pending = /* @__PURE__ */ new Map();
       this.open_ = true;
+      this.lastHeard = Date.now();
+      this.pinging = false;
       ws.onmessage = (event) => this.onMessage(event);
       ws.onclose = (event) => this.onClosed(event.code, event.reason);
+      this.keepalive = setInterval(() => this.checkAlive(), CHECK_EVERY_MS);
     }
     /** Open a WebSocket to `url`; rejects when it cannot be opened. */
     static open(url, nextId, handlers) {
@@ -702,10 +708,30 @@ var AgoraRTM = (() => {
     close(code = 1e3, reason = "") {
       if (!this.open_) return;
       this.open_ = false;
+      clearInterval(this.keepalive);
       this.failPending("the connection was closed");
       this.ws.close(code, reason);
     }
+    /** Ping a link that has been silent too long; one that does not answer is lost. */
+    checkAlive() {
+      if (!this.open_ || this.pinging || Date.now() - this.lastHeard < IDLE_MS) return;
+      this.pinging = true;
+      this.request("ping", {}, PING_TIMEOUT_MS, 0).then(
+        () => {
+          this.pinging = false;
+        },
+        () => {
+          this.pinging = false;
+          if (!this.open_) return;
+          this.ws.onclose = null;
+          this.ws.onmessage = null;
+          this.ws.close();
+          this.onClosed(1006, "no answer to ping");
+        }
+      );
+    }
     onMessage(event) {
+      this.lastHeard = Date.now();
       if (typeof event.data !== "string") return;
       let frame;
       try {
@@ -733,6 +759,7 @@ var AgoraRTM = (() => {
     onClosed(code, reason) {
       if (!this.open_) return;
       this.open_ = false;
+      clearInterval(this.keepalive);
       this.failPending("the connection was lost");
       this.handlers.onClose(this, code, reason);
     }

@@ -617,6 +617,9 @@ function isPlainObject(value) {
 }
 
 // src/connection.ts
+var IDLE_MS = 2e3;
+var PING_TIMEOUT_MS = 2e3;
+var CHECK_EVERY_MS = 500;
 var Connection = class _Connection {
   constructor(ws, nextId, handlers) {
     this.ws = ws;
@@ -624,8 +627,11 @@ var Connection = class _Connection {
     this.handlers = handlers;
     this.pending = /* @__PURE__ */ new Map();
     this.open_ = true;
+    this.lastHeard = Date.now();
+    this.pinging = false;
     ws.onmessage = (event) => this.onMessage(event);
     ws.onclose = (event) => this.onClosed(event.code, event.reason);
+    this.keepalive = setInterval(() => this.checkAlive(), CHECK_EVERY_MS);
   }
   /** Open a WebSocket to `url`; rejects when it cannot be opened. */
   static open(url, nextId, handlers) {
@@ -676,10 +682,30 @@ var Connection = class _Connection {
   close(code = 1e3, reason = "") {
     if (!this.open_) return;
     this.open_ = false;
+    clearInterval(this.keepalive);
     this.failPending("the connection was closed");
     this.ws.close(code, reason);
   }
+  /** Ping a link that has been silent too long; one that does not answer is lost. */
+  checkAlive() {
+    if (!this.open_ || this.pinging || Date.now() - this.lastHeard < IDLE_MS) return;
+    this.pinging = true;
+    this.request("ping", {}, PING_TIMEOUT_MS, 0).then(
+      () => {
+        this.pinging = false;
+      },
+      () => {
+        this.pinging = false;
+        if (!this.open_) return;
+        this.ws.onclose = null;
+        this.ws.onmessage = null;
+        this.ws.close();
+        this.onClosed(1006, "no answer to ping");
+      }
+    );
+  }
   onMessage(event) {
+    this.lastHeard = Date.now();
     if (typeof event.data !== "string") return;
     let frame;
     try {
@@ -707,6 +733,7 @@ var Connection = class _Connection {
   onClosed(code, reason) {
     if (!this.open_) return;
     this.open_ = false;
+    clearInterval(this.keepalive);
     this.failPending("the connection was lost");
     this.handlers.onClose(this, code, reason);
   }
