@@ -18,6 +18,7 @@ import openrtm
 from openrtm.server import Server
 from tests.conftest import APP_ID, ClientFactory, Recorder, ServerFactory, unit
 from tests.proxy import TcpProxy
+from tests.server.test_gateway_frames import RawClient
 
 LOCAL_EVENTS = (
     "LocalInvitationReceivedByPeer",
@@ -135,7 +136,7 @@ async def test_browser_calls_python_accept_refuse_cancel(
         "room-7",
     )
     await until_heard(page, "a", "LocalInvitationReceivedByPeer", "RECEIVED_BY_REMOTE")
-    answered = Recorder(remote, *REMOTE_EVENTS)  # type: ignore[arg-type]
+    answered = Recorder(remote, *REMOTE_EVENTS)
     remote.response = "on my way"
     remote.accept()
     assert await answered.wait_for("RemoteInvitationAccepted") == ()
@@ -162,7 +163,7 @@ async def test_browser_calls_python_accept_refuse_cancel(
     # Cancelled by the page once the callee has it.
     await page.evaluate("invite('c', 'py', 'never mind')")
     (remote,) = await incoming.wait_for("RemoteInvitationReceived")
-    cancelled = Recorder(remote, *REMOTE_EVENTS)  # type: ignore[arg-type]
+    cancelled = Recorder(remote, *REMOTE_EVENTS)
     await until_heard(page, "c", "LocalInvitationReceivedByPeer", "RECEIVED_BY_REMOTE")
     await page.evaluate("calls.c.cancel()")
     await until_heard(page, "c", "LocalInvitationCanceled", "CANCELED")
@@ -241,7 +242,7 @@ async def test_expiry_both_ways(
     await page.evaluate("invite('out', 'py', 'hello?')")
     invitation, events = python_invite(python, "web", "anyone?")
     (remote,) = await incoming.wait_for("RemoteInvitationReceived")
-    remote_events = Recorder(remote, *REMOTE_EVENTS)  # type: ignore[arg-type]
+    remote_events = Recorder(remote, *REMOTE_EVENTS)
     await events.wait_for("LocalInvitationReceivedByPeer")
     await until_heard(page, "out", "LocalInvitationFailure", "INVITATION_EXPIRE", "FAILURE")
     await until_heard(page, "in1", "RemoteInvitationFailure", "INVITATION_EXPIRE", "FAILURE")
@@ -259,10 +260,20 @@ async def test_peer_offline_and_sessions_that_end(
 ) -> None:
     server = await start_server(**FAST)
     await web_client(page, server, "web")
-    # Nobody logged in as the callee by the receipt deadline.
-    await page.evaluate("invite('nobody', 'nobody')")
+    # Nobody logged in as the callee by the receipt deadline: PEER_OFFLINE. A callee logged
+    # in whose SDK never acknowledges (a raw WebSocket client): PEER_NO_RESPONSE.
+    mute = await RawClient.open(server.url)
+    await mute.login("mute")
+    await page.evaluate("invite('nobody', 'nobody'); invite('mute', 'mute', 'hello?')")
+    push = await mute.recv()
+    assert push == {"t": "call_invite", "from": "web", "call": push["call"], "content": "hello?"}
     await until_heard(page, "nobody", "LocalInvitationFailure", "PEER_OFFLINE", "FAILURE")
+    await until_heard(page, "mute", "LocalInvitationFailure", "PEER_NO_RESPONSE", "FAILURE")
     assert await heard_of(page, "nobody") == [["LocalInvitationFailure", "PEER_OFFLINE", "FAILURE"]]
+    assert await heard_of(page, "mute") == [
+        ["LocalInvitationFailure", "PEER_NO_RESPONSE", "FAILURE"]
+    ]
+    await mute.close()
 
     # The caller goes offline: the page, its callee, hears PEER_OFFLINE.
     python = await python_client(make_client, server, "py")
@@ -285,7 +296,7 @@ async def test_peer_offline_and_sessions_that_end(
     incoming = Recorder(python, "RemoteInvitationReceived")
     await page.evaluate("invite('gone', 'py')")
     (remote,) = await incoming.wait_for("RemoteInvitationReceived")
-    remote_events = Recorder(remote, *REMOTE_EVENTS)  # type: ignore[arg-type]
+    remote_events = Recorder(remote, *REMOTE_EVENTS)
     await until_heard(page, "gone", "LocalInvitationReceivedByPeer", "RECEIVED_BY_REMOTE")
     await python.logout()
     await until_heard(page, "gone", "LocalInvitationFailure", "PEER_OFFLINE", "FAILURE")
@@ -297,7 +308,7 @@ async def test_peer_offline_and_sessions_that_end(
     incoming = Recorder(python, "RemoteInvitationReceived")
     await page.evaluate("invite('mine', 'py')")
     (remote,) = await incoming.wait_for("RemoteInvitationReceived")
-    remote_events = Recorder(remote, *REMOTE_EVENTS)  # type: ignore[arg-type]
+    remote_events = Recorder(remote, *REMOTE_EVENTS)
     _, events = python_invite(python, "web", "yours")
     await until_heard(
         page, "in2", "RemoteInvitationReceived", "py", "yours", "", "INVITATION_RECEIVED"
@@ -345,7 +356,7 @@ async def test_a_resumed_link_keeps_invitations_and_a_new_session_ends_them(
         proxy.refuse()
         proxy.drop()
         await page.wait_for_function("states.at(-1) === 'RECONNECTING'", timeout=unit(5) * 1000)
-        answered = Recorder(remote, *REMOTE_EVENTS)  # type: ignore[arg-type]
+        answered = Recorder(remote, *REMOTE_EVENTS)
         remote.response = "yes"
         remote.accept()
         proxy.accept()
