@@ -26,6 +26,7 @@ from openrtm.protocol.codes import (
     CreateInstanceError,
     GetChannelMemberCountError,
     GetMembersError,
+    InvitationApiCallError,
     JoinChannelError,
     LeaveChannelError,
     LoginError,
@@ -47,6 +48,10 @@ CHANNELS = "tests.browser.test_js_channels"
 PRESENCE = "tests.browser.test_js_presence"
 ATTRIBUTES = "tests.browser.test_js_attributes"
 SDK = "tests.browser.test_js_sdk"
+INVITATIONS = (
+    "tests.browser.test_js_invitations",
+    "test_every_invitation_api_call_error",
+)
 
 RENEW = (PRESENCE, "test_renew_token_moves_the_deadline_and_its_errors")
 
@@ -205,6 +210,15 @@ CATALOGUE: dict[IntEnum, tuple[str, str] | str] = {
         PRESENCE,
         "test_presence_errors_are_refused_before_sending",
     ),
+    InvitationApiCallError.INVALID_ARGUMENT: INVITATIONS,
+    InvitationApiCallError.NOT_STARTED: INVITATIONS,
+    InvitationApiCallError.ALREADY_END: INVITATIONS,
+    InvitationApiCallError.ALREADY_ACCEPT: INVITATIONS,
+    InvitationApiCallError.ALREADY_SENT: INVITATIONS,
+    InvitationApiCallError.NOT_LOGGED_IN: "wire only: the SDK reports LocalInvitationFailure"
+    " NOT_LOGGEDIN instead (protocol §3.21)",
+    InvitationApiCallError.EXCEED_LIMIT: "wire only: the SDK reports LocalInvitationFailure"
+    " UNKNOWN instead (protocol §3.21)",
     CreateInstanceError.INVALID_ARGUMENT: (SDK, "test_errors_are_the_web_sdks"),
     CreateChannelError.INVALID_ARGUMENT: (CHANNELS, "test_channel_errors_are_the_web_sdks"),
 }
@@ -223,10 +237,11 @@ ENUMS: tuple[type[IntEnum], ...] = (
     QueryPeersBySubscriptionOptionError,
     AttributeOperationError,
     GetChannelMemberCountError,
+    InvitationApiCallError,
     CreateInstanceError,
     CreateChannelError,
 )
-"""The spec §4 enums of the methods covered here (4.1–4.13, 4.15)."""
+"""The spec §4 enums of the methods covered here (4.1–4.15)."""
 
 
 def test_the_catalogue_covers_every_code() -> None:
