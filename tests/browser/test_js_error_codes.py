@@ -26,6 +26,7 @@ from openrtm.protocol.codes import (
     CreateInstanceError,
     GetChannelMemberCountError,
     GetMembersError,
+    InvitationApiCallError,
     JoinChannelError,
     LeaveChannelError,
     LoginError,
@@ -47,6 +48,10 @@ CHANNELS = "tests.browser.test_js_channels"
 PRESENCE = "tests.browser.test_js_presence"
 ATTRIBUTES = "tests.browser.test_js_attributes"
 SDK = "tests.browser.test_js_sdk"
+INVITATIONS = (
+    "tests.browser.test_js_invitations",
+    "test_every_invitation_api_call_error",
+)
 
 RENEW = (PRESENCE, "test_renew_token_moves_the_deadline_and_its_errors")
 
@@ -205,6 +210,15 @@ CATALOGUE: dict[IntEnum, tuple[str, str] | str] = {
         PRESENCE,
         "test_presence_errors_are_refused_before_sending",
     ),
+    InvitationApiCallError.INVALID_ARGUMENT: INVITATIONS,
+    InvitationApiCallError.NOT_STARTED: INVITATIONS,
+    InvitationApiCallError.ALREADY_END: INVITATIONS,
+    InvitationApiCallError.ALREADY_ACCEPT: INVITATIONS,
+    InvitationApiCallError.ALREADY_SENT: INVITATIONS,
+    InvitationApiCallError.NOT_LOGGED_IN: "wire only: the SDK reports LocalInvitationFailure"
+    " NOT_LOGGEDIN instead (protocol §3.21)",
+    InvitationApiCallError.EXCEED_LIMIT: "wire only: the SDK reports LocalInvitationFailure"
+    " UNKNOWN instead (protocol §3.21)",
     CreateInstanceError.INVALID_ARGUMENT: (SDK, "test_errors_are_the_web_sdks"),
     CreateChannelError.INVALID_ARGUMENT: (CHANNELS, "test_channel_errors_are_the_web_sdks"),
 }
@@ -223,10 +237,11 @@ ENUMS: tuple[type[IntEnum], ...] = (
     QueryPeersBySubscriptionOptionError,
     AttributeOperationError,
     GetChannelMemberCountError,
+    InvitationApiCallError,
     CreateInstanceError,
     CreateChannelError,
 )
-"""The spec §4 enums of the methods covered here (4.1–4.13, 4.15)."""
+"""The spec §4 enums of the methods covered here (4.1–4.15)."""
 
 
 def test_the_catalogue_covers_every_code() -> None:
@@ -377,8 +392,9 @@ async def proxies(secure: Server) -> AsyncIterator[tuple[TcpProxy, TcpProxy]]:
 async def test_requests_without_an_answer_time_out(
     page: Page, secure: Server, proxies: tuple[TcpProxy, TcpProxy]
 ) -> None:
-    """A link that stays open but silent (a half-open TCP connection): every request waits
-    its timeout (spec §4.17; the SDK's own, not scaled), all of them at once."""
+    """A link that stays open but silent (a half-open TCP connection): a login waits its
+    timeout (12 s); the requests of a logged-in client fail with their timeout codes when
+    the SDK's keepalive finds the link dead (protocol §3.22, about 4 s), all at once."""
     silent, later = proxies
     silent.pause()  # the login's connection never opens
     await load_sdk(page, secure)
@@ -388,6 +404,8 @@ async def test_requests_without_an_answer_time_out(
                 AgoraRTM.createInstance(appId, { server: silent }).login({ uid: "web-a" }));
             window.client = AgoraRTM.createInstance(appId, { server: later });
             await client.login({ uid: "web-b" });
+            window.other = AgoraRTM.createInstance(appId, { server: later });
+            await other.login({ uid: "web-c" });
             window.lobby = client.createChannel("lobby");
             await lobby.join();
             window.left = client.createChannel("left");
@@ -398,6 +416,9 @@ async def test_requests_without_an_answer_time_out(
     later.pause()
     codes = await page.evaluate(
         """async () => {
+            // Spec §4.3: a renewToken() that a logout() overtakes rejects with 201.
+            const renewing = codeOf(other.renewToken("a-new-token"));
+            const loggingOut = other.logout();
             const calls = {
                 login: loginTimeout,
                 peer: codeOf(client.sendMessageToPeer({ text: "x" }, "py")),
@@ -415,10 +436,9 @@ async def test_requests_without_an_answer_time_out(
             };
             const results = {};
             for (const [name, promise] of Object.entries(calls)) results[name] = await promise;
-            // Spec §4.3: a renewToken() that a logout() overtakes rejects with 201.
-            const renewing = codeOf(client.renewToken("another-token"));
-            await client.logout();
             results.renewAbortedByLogout = await renewing;
+            await loggingOut;
+            results.states = [client.connectionState, other.connectionState];
             return results;
         }"""
     )
@@ -437,4 +457,5 @@ async def test_requests_without_an_answer_time_out(
         "getAttrs": timed_out(AttributeOperationError.TIMEOUT),
         "renew": timed_out(RenewTokenError.FAILURE),
         "renewAbortedByLogout": named(RenewTokenError.ABORTED_BY_LOGOUT),
+        "states": ["RECONNECTING", "DISCONNECTED"],
     }

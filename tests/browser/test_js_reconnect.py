@@ -145,6 +145,34 @@ async def test_a_dropped_link_is_resumed_and_nothing_is_missed_or_repeated(
     assert sorted(await lobby.get_members()) == ["py", "web"]
 
 
+async def test_a_silent_link_is_noticed_by_the_keepalive_and_resumed(
+    page: Page, server: Server, proxy: TcpProxy, make_client: ClientFactory
+) -> None:
+    """A half-open link (no close, no data): the page's `ping` gets no answer (protocol §3.22),
+    so it goes RECONNECTING about 4 s later and resumes on a new connection."""
+    python = make_client(server)
+    await python.login("py")
+    await web_client(page, server.http_url, proxy.url, "web")
+    await page.evaluate(
+        """() => {
+            window.frozenAt = Date.now();
+            client.on("ConnectionStateChanged", (state) => {
+                if (state === "RECONNECTING") window.noticedAfter = Date.now() - frozenAt;
+            });
+        }"""
+    )
+    proxy.freeze()  # the open connection goes silent both ways; new ones flow
+    await page.wait_for_function("window.noticedAfter !== undefined", timeout=unit(10) * 1000)
+    noticed = await page.evaluate("noticedAfter") / 1000
+    assert 2 <= noticed <= 4 + 0.5 + unit(1)  # idle 2 s, then 2 s for the answer (unscaled)
+    result = await python.send_message_to_peer("while silent", "web")
+    await until_state(page, "CONNECTED", "LOGIN_SUCCESS")
+    await until_heard(page, "MessageFromPeer", "while silent", "py")
+    assert result.has_peer_received  # acknowledged once the page had resumed
+    # Resumed, not a new session: the channel never lost its member.
+    assert await python.get_channel_member_count(["lobby"]) == {"lobby": 1}
+
+
 async def test_a_server_restart_makes_a_new_session_that_rejoins_its_channels(
     page: Page, make_client: ClientFactory, tmp_path: Path
 ) -> None:

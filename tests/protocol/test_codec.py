@@ -41,6 +41,7 @@ def test_every_request_type_is_registered_by_its_tag() -> None:
         "login",
         "logout",
         "renew_token",
+        "ping",
         "peer_msg",
         "ack",
         "join",

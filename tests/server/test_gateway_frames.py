@@ -456,6 +456,17 @@ async def test_unsupported_protocol_version_is_refused_with_code_2(
     await assert_survives(raw)
 
 
+async def test_ping_is_answered_before_and_after_login(raw: RawClient) -> None:
+    # Protocol §3.22: a browser's keepalive, in every state but closed.
+    assert await raw.request({"op": "ping", "id": 1}) == {"t": "reply", "id": 1}
+    await raw.login(request_id=2)
+    assert await raw.request({"op": "ping", "id": 3, "extra": 1}) == {"t": "reply", "id": 3}
+    assert_error(
+        await raw.request({"op": "ping", "id": "4"}), code=1, name=INVALID_ARGUMENT, request_id=None
+    )
+    assert await raw.request({"op": "logout", "id": 5}) == {"t": "reply", "id": 5}
+
+
 async def test_second_login_on_a_connection_is_code_8(raw: RawClient) -> None:
     await raw.login(request_id=1)
     frame = await raw.request(login_frame(2, uid="bob"))

@@ -20,6 +20,7 @@ import {
   rtmError,
   type RtmError,
 } from "./errors";
+import { INVITATION_PUSHES, Invitations } from "./invitations";
 import { isValidUserId, RateWindows, RENEW_TOKEN_RATE } from "./limits";
 import {
   fromWire,
@@ -123,6 +124,8 @@ export class RtmClient extends SessionFeatures {
     };
     this.presence = new Presence(link);
     this.attributes = new Attributes(link);
+    const session = () => this.sessionId;
+    this.invitations = new Invitations({ ...this.host, session, client: this });
   }
 
   /** The connection state (spec §3.1). */
@@ -389,6 +392,7 @@ export class RtmClient extends SessionFeatures {
     this.leaveAllChannels();
     this.presence.clear(); // following ends with the session (protocol §3.14)
     this.attributes.clear(); // and so do user attributes (protocol §3.17)
+    this.invitations.sessionOver(); // and invitations (protocol §3.21)
     this.transition(state, reason);
   }
 
@@ -430,7 +434,10 @@ export class RtmClient extends SessionFeatures {
         this.loggingIn = null;
         this.conn = result.conn;
         this.sessionId = result.sessionId;
-        if (!result.resumed) await this.restoreSession(result.conn);
+        if (!result.resumed) {
+          this.invitations.sessionOver(); // the server ended them with the old session
+          await this.restoreSession(result.conn);
+        }
         if (generation !== this.generation || this.conn !== result.conn) return;
         this.transition(ConnectionState.CONNECTED, ConnectionChangeReason.LOGIN_SUCCESS);
         return;
@@ -559,6 +566,7 @@ export class RtmClient extends SessionFeatures {
       }
       conn.close(1000);
     }
+    this.invitations.sessionOver(); // protocol §3.21: they end with the session
     this.transition(ConnectionState.DISCONNECTED, ConnectionChangeReason.LOGOUT);
   }
 
@@ -590,6 +598,7 @@ export class RtmClient extends SessionFeatures {
     else if (frame.t === "peer_status") {
       this.presence.onPush(frame.statuses as Record<string, "ONLINE" | "UNREACHABLE" | "OFFLINE">);
     } else if (frame.t === "token_expiring") this.fire("TokenPrivilegeWillExpire"); // spec §1.3
+    else if (INVITATION_PUSHES.has(frame.t)) this.invitations.onPush(frame, conn); // protocol §3.21
     else if (CHANNEL_PUSHES.has(frame.t) && conn === this.conn) {
       // Protocol §3.11: routed by `channel`; dropped for a channel this client has left.
       this.host.channels.get(String(frame.channel))?.onPush(frame);

@@ -1,7 +1,8 @@
 /**
  * One WebSocket connection to the server (protocol §1, §2): JSON text frames, requests matched
  * to answers by `id` (never by position, protocol §2.3), pushes handed to the client. The
- * browser answers the server's pings itself (protocol §1).
+ * browser answers the server's pings itself (protocol §1); it cannot send its own, so the
+ * connection sends the `ping` operation (protocol §3.22) to notice a dead link.
  */
 
 import { rtmError, type RtmError } from "./errors";
@@ -24,6 +25,15 @@ interface Pending {
   timeoutCode: number;
 }
 
+/**
+ * Protocol §1, §3.22: after 2 s without a frame from the server, ask it for a `ping` reply;
+ * none within 2 s more means the link is dead (a half-open TCP connection never closes by
+ * itself), so about 4 s pass before RECONNECTING, as in Agora's SDKs (spec §3.1).
+ */
+const IDLE_MS = 2_000;
+const PING_TIMEOUT_MS = 2_000;
+const CHECK_EVERY_MS = 500;
+
 export interface ConnectionHandlers {
   onPush: (frame: ServerFrame, conn: Connection) => void;
   onClose: (conn: Connection, code: number, reason: string) => void;
@@ -32,6 +42,9 @@ export interface ConnectionHandlers {
 export class Connection {
   private readonly pending = new Map<number, Pending>();
   private open_ = true;
+  private lastHeard = Date.now();
+  private pinging = false;
+  private readonly keepalive: ReturnType<typeof setInterval>;
 
   private constructor(
     private readonly ws: WebSocket,
@@ -40,6 +53,7 @@ export class Connection {
   ) {
     ws.onmessage = (event) => this.onMessage(event);
     ws.onclose = (event) => this.onClosed(event.code, event.reason);
+    this.keepalive = setInterval(() => this.checkAlive(), CHECK_EVERY_MS);
   }
 
   /** Open a WebSocket to `url`; rejects when it cannot be opened. */
@@ -99,11 +113,34 @@ export class Connection {
   close(code = 1000, reason = ""): void {
     if (!this.open_) return;
     this.open_ = false;
+    clearInterval(this.keepalive);
     this.failPending("the connection was closed");
     this.ws.close(code, reason);
   }
 
+  /** Ping a link that has been silent too long; one that does not answer is lost. */
+  private checkAlive(): void {
+    if (!this.open_ || this.pinging || Date.now() - this.lastHeard < IDLE_MS) return;
+    this.pinging = true;
+    this.request("ping", {}, PING_TIMEOUT_MS, 0).then(
+      () => {
+        this.pinging = false;
+      },
+      () => {
+        this.pinging = false;
+        if (!this.open_) return; // closed meanwhile, and reported if it was not ours
+        // Reported as a close without a close frame (1006): the client reconnects
+        // (protocol §5). The socket's own close event may come much later, or never.
+        this.ws.onclose = null;
+        this.ws.onmessage = null;
+        this.ws.close();
+        this.onClosed(1006, "no answer to ping");
+      },
+    );
+  }
+
   private onMessage(event: MessageEvent): void {
+    this.lastHeard = Date.now();
     if (typeof event.data !== "string") return; // the server sends text frames only
     let frame: ServerFrame;
     try {
@@ -132,6 +169,7 @@ export class Connection {
   private onClosed(code: number, reason: string): void {
     if (!this.open_) return; // we closed it ourselves
     this.open_ = false;
+    clearInterval(this.keepalive);
     this.failPending("the connection was lost");
     this.handlers.onClose(this, code, reason);
   }

@@ -8,9 +8,13 @@ import { RtmClient, type RtmConfig } from "./client";
 import {
   ConnectionChangeReason,
   ConnectionState,
+  LocalInvitationFailureReason,
+  LocalInvitationState,
   MessageType,
   PeerOnlineState,
   PeerSubscriptionOption,
+  RemoteInvitationFailureReason,
+  RemoteInvitationState,
 } from "./enums";
 import { rtmError } from "./errors";
 import { END_CALL_PREFIX, isValidAppId } from "./limits";
@@ -48,6 +52,10 @@ const AgoraRTM = {
   MessageType,
   PeerOnlineState,
   PeerSubscriptionOption,
+  LocalInvitationState,
+  RemoteInvitationState,
+  LocalInvitationFailureReason,
+  RemoteInvitationFailureReason,
 };
 
 export default AgoraRTM;
@@ -55,6 +63,7 @@ export type { RtmClient, RtmConfig };
 export type { ChannelAttributeProperties, RtmChannel } from "./channel";
 export type { RtmError } from "./errors";
 export type { ChannelAttributeOptions } from "./attributes";
+export type { LocalInvitation, RemoteInvitation } from "./invitations";
 export type {
   PeerMessageSendResult,
   ReceivedMessageProperties,

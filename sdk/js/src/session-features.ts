@@ -1,11 +1,13 @@
 /**
- * `RtmClient`'s presence and attribute methods (spec §1.2), delegating to presence.ts and
- * attributes.ts; `RtmClient` (client.ts) extends this class and gives both its session.
+ * `RtmClient`'s presence, attribute and invitation methods (spec §1.2), delegating to
+ * presence.ts, attributes.ts and invitations.ts; `RtmClient` (client.ts) extends this class
+ * and gives each its session.
  */
 
 import type { Attributes, ChannelAttributeOptions } from "./attributes";
 import type { ChannelAttributeProperties } from "./channel";
 import { EventEmitter } from "./emitter";
+import type { Invitations, LocalInvitation } from "./invitations";
 import type { Presence } from "./presence";
 
 export abstract class SessionFeatures extends EventEmitter {
@@ -13,6 +15,16 @@ export abstract class SessionFeatures extends EventEmitter {
   protected presence!: Presence;
   /** User and channel attributes (attributes.ts). */
   protected attributes!: Attributes;
+  /** Call invitations (invitations.ts). */
+  protected invitations!: Invitations;
+
+  /**
+   * An invitation to `calleeId` (spec §1.2 `createLocalInvitation`, §1.5); set its `content`
+   * and call `send()`. Throws code 1 `RtmInvalidArgumentError` for an invalid id (spec §4.14).
+   */
+  createLocalInvitation(calleeId: string): LocalInvitation {
+    return this.invitations.create(calleeId);
+  }
 
   /** Which of 1–256 peers are logged in (spec §1.2 `queryPeersOnlineStatus`, §4.9). */
   queryPeersOnlineStatus(peerIds: string[]): Promise<Record<string, boolean>> {

@@ -25,6 +25,7 @@ ClientFrame = (
     msg.Login
     | msg.Logout
     | msg.RenewToken
+    | msg.Ping
     | msg.SendPeerMessage
     | msg.Ack
     | msg.JoinChannel

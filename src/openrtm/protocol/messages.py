@@ -49,6 +49,7 @@ __all__ = [
     "Message",
     "PeerMessagePush",
     "PeerMessageResult",
+    "Ping",
     "RenewToken",
     "RenewTokenResult",
     "Reply",
@@ -111,6 +112,15 @@ class Logout(Request, tag="logout"):
     errors = LogoutError
     invalid_code = LogoutError.REJECTED
     not_logged_in_code = LogoutError.USER_NOT_LOGGED_IN
+
+
+class Ping(Request, tag="ping"):
+    """Ask for an empty reply: a client that cannot send WebSocket pings (a browser) learns
+    that its link is alive (``docs/protocol.md`` §1, §3.22). Allowed before login."""
+
+    errors = ProtocolError
+    invalid_code = ProtocolError.INVALID_ARGUMENT
+    not_logged_in_code = None
 
 
 class RenewToken(Request, tag="renew_token"):

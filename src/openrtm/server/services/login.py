@@ -28,6 +28,7 @@ from openrtm.protocol.messages import (
     Login,
     LoginResult,
     Logout,
+    Ping,
     RenewToken,
     RenewTokenResult,
     TokenExpiringPush,
@@ -66,7 +67,7 @@ class LoginService:
 
     def handlers(self) -> dict[type[ClientMessage], Callable[[Session, Any], None]]:
         """The request types this service answers."""
-        return {Login: self.login, Logout: self.logout, RenewToken: self.renew}
+        return {Login: self.login, Logout: self.logout, RenewToken: self.renew, Ping: self.ping}
 
     def login(self, session: Session, request: Login) -> None:
         """Check a login request and, if it passes, complete it in the background."""
@@ -225,6 +226,10 @@ class LoginService:
         """Log out: reply, then end the session and close the connection normally."""
         session.reply(request.id)
         session.close(CloseCode.NORMAL, "logged out")
+
+    def ping(self, session: Session, request: Ping) -> None:
+        """Answer at once: the client's keepalive, when it cannot send WebSocket pings."""
+        session.reply(request.id)
 
     # --- the token lifecycle (spec §6.10) ----------------------------------------------------
 

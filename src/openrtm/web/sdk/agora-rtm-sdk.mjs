@@ -211,12 +211,42 @@ var PeerOnlineState = {
   OFFLINE: "OFFLINE"
 };
 var PeerSubscriptionOption = { ONLINE_STATUS: "ONLINE_STATUS" };
+var LocalInvitationState = {
+  IDLE: "IDLE",
+  SENT_TO_REMOTE: "SENT_TO_REMOTE",
+  RECEIVED_BY_REMOTE: "RECEIVED_BY_REMOTE",
+  ACCEPTED_BY_REMOTE: "ACCEPTED_BY_REMOTE",
+  REFUSED_BY_REMOTE: "REFUSED_BY_REMOTE",
+  CANCELED: "CANCELED",
+  FAILURE: "FAILURE"
+};
+var RemoteInvitationState = {
+  INVITATION_RECEIVED: "INVITATION_RECEIVED",
+  ACCEPT_SENT_TO_LOCAL: "ACCEPT_SENT_TO_LOCAL",
+  REFUSED: "REFUSED",
+  ACCEPTED: "ACCEPTED",
+  CANCELED: "CANCELED",
+  FAILURE: "FAILURE"
+};
+var LocalInvitationFailureReason = {
+  UNKNOWN: "UNKNOWN",
+  PEER_OFFLINE: "PEER_OFFLINE",
+  PEER_NO_RESPONSE: "PEER_NO_RESPONSE",
+  INVITATION_EXPIRE: "INVITATION_EXPIRE",
+  NOT_LOGGEDIN: "NOT_LOGGEDIN"
+};
+var RemoteInvitationFailureReason = {
+  UNKNOWN: "UNKNOWN",
+  PEER_OFFLINE: "PEER_OFFLINE",
+  ACCEPT_FAILURE: "ACCEPT_FAILURE",
+  INVITATION_EXPIRE: "INVITATION_EXPIRE"
+};
 
 // src/messages.ts
 function toWire(message, code = PeerMessageError.INVALID_MESSAGE, peer = true) {
-  const invalid3 = (text) => rtmError(code, "RtmInvalidArgumentError", text);
+  const invalid4 = (text) => rtmError(code, "RtmInvalidArgumentError", text);
   if (typeof message !== "object" || message === null) {
-    throw invalid3("the message must be an object");
+    throw invalid4("the message must be an object");
   }
   const m = message;
   let type = m.messageType;
@@ -225,29 +255,29 @@ function toWire(message, code = PeerMessageError.INVALID_MESSAGE, peer = true) {
     else if (typeof m.text === "string") type = MessageType.TEXT;
   }
   if (type === MessageType.TEXT) {
-    if (typeof m.text !== "string") throw invalid3("a TEXT message needs a text string");
+    if (typeof m.text !== "string") throw invalid4("a TEXT message needs a text string");
     if (m.rawMessage !== void 0 || m.description !== void 0) {
-      throw invalid3("a TEXT message carries text only");
+      throw invalid4("a TEXT message carries text only");
     }
-    if (isTextTooBig(m.text)) throw invalid3("text over 32 KB");
+    if (isTextTooBig(m.text)) throw invalid4("text over 32 KB");
     const problem = peer ? endCallError(m.text) : null;
-    if (problem !== null) throw invalid3(problem);
+    if (problem !== null) throw invalid4(problem);
     return { text: m.text };
   }
   if (type === MessageType.RAW) {
     const description = m.description ?? "";
     const raw = m.rawMessage;
     if (!(raw instanceof Uint8Array) || typeof description !== "string" || m.text !== void 0) {
-      throw invalid3("a RAW message carries a rawMessage Uint8Array and an optional description");
+      throw invalid4("a RAW message carries a rawMessage Uint8Array and an optional description");
     }
     if (raw.byteLength + utf8Size(description) > MAX_MESSAGE_BYTES) {
-      throw invalid3("raw payload and description over 32 KB");
+      throw invalid4("raw payload and description over 32 KB");
     }
     const wire = { type: "RAW", raw: toBase64(raw) };
     if (description) wire.description = description;
     return wire;
   }
-  throw invalid3(`unsupported message type: ${String(type)}`);
+  throw invalid4(`unsupported message type: ${String(type)}`);
 }
 function fromWire(msg) {
   if (msg.type === MessageType.RAW) {
@@ -617,6 +647,9 @@ function isPlainObject(value) {
 }
 
 // src/connection.ts
+var IDLE_MS = 2e3;
+var PING_TIMEOUT_MS = 2e3;
+var CHECK_EVERY_MS = 500;
 var Connection = class _Connection {
   constructor(ws, nextId, handlers) {
     this.ws = ws;
@@ -624,8 +657,11 @@ var Connection = class _Connection {
     this.handlers = handlers;
     this.pending = /* @__PURE__ */ new Map();
     this.open_ = true;
+    this.lastHeard = Date.now();
+    this.pinging = false;
     ws.onmessage = (event) => this.onMessage(event);
     ws.onclose = (event) => this.onClosed(event.code, event.reason);
+    this.keepalive = setInterval(() => this.checkAlive(), CHECK_EVERY_MS);
   }
   /** Open a WebSocket to `url`; rejects when it cannot be opened. */
   static open(url, nextId, handlers) {
@@ -676,10 +712,30 @@ var Connection = class _Connection {
   close(code = 1e3, reason = "") {
     if (!this.open_) return;
     this.open_ = false;
+    clearInterval(this.keepalive);
     this.failPending("the connection was closed");
     this.ws.close(code, reason);
   }
+  /** Ping a link that has been silent too long; one that does not answer is lost. */
+  checkAlive() {
+    if (!this.open_ || this.pinging || Date.now() - this.lastHeard < IDLE_MS) return;
+    this.pinging = true;
+    this.request("ping", {}, PING_TIMEOUT_MS, 0).then(
+      () => {
+        this.pinging = false;
+      },
+      () => {
+        this.pinging = false;
+        if (!this.open_) return;
+        this.ws.onclose = null;
+        this.ws.onmessage = null;
+        this.ws.close();
+        this.onClosed(1006, "no answer to ping");
+      }
+    );
+  }
   onMessage(event) {
+    this.lastHeard = Date.now();
     if (typeof event.data !== "string") return;
     let frame;
     try {
@@ -707,6 +763,7 @@ var Connection = class _Connection {
   onClosed(code, reason) {
     if (!this.open_) return;
     this.open_ = false;
+    clearInterval(this.keepalive);
     this.failPending("the connection was lost");
     this.handlers.onClose(this, code, reason);
   }
@@ -718,6 +775,383 @@ var Connection = class _Connection {
     this.pending.clear();
   }
 };
+
+// src/invitation-states.ts
+var InvitationApiCallError = {
+  INVALID_ARGUMENT: 1,
+  NOT_STARTED: 2,
+  ALREADY_END: 3,
+  ALREADY_ACCEPT: 4,
+  ALREADY_SENT: 5,
+  NOT_LOGGED_IN: 102,
+  EXCEED_LIMIT: 103
+};
+var E2 = InvitationApiCallError;
+var LOCAL_ENDS = [LocalInvitationState.ACCEPTED_BY_REMOTE, LocalInvitationState.REFUSED_BY_REMOTE, LocalInvitationState.CANCELED, LocalInvitationState.FAILURE];
+var LOCAL_ENDED = new Set(LOCAL_ENDS);
+var LOCAL_TRANSITIONS = {
+  // send(); or send() while not logged in, which fails with NOT_LOGGEDIN.
+  [LocalInvitationState.IDLE]: [LocalInvitationState.SENT_TO_REMOTE, LocalInvitationState.FAILURE],
+  [LocalInvitationState.SENT_TO_REMOTE]: [LocalInvitationState.RECEIVED_BY_REMOTE, ...LOCAL_ENDS],
+  // A callee may answer without acknowledging first (protocol §3.21): hence both rows.
+  [LocalInvitationState.RECEIVED_BY_REMOTE]: LOCAL_ENDS
+};
+var LOCAL_EVENTS = {
+  [LocalInvitationState.RECEIVED_BY_REMOTE]: "LocalInvitationReceivedByPeer",
+  [LocalInvitationState.ACCEPTED_BY_REMOTE]: "LocalInvitationAccepted",
+  // (response)
+  [LocalInvitationState.REFUSED_BY_REMOTE]: "LocalInvitationRefused",
+  // (response)
+  [LocalInvitationState.CANCELED]: "LocalInvitationCanceled",
+  [LocalInvitationState.FAILURE]: "LocalInvitationFailure"
+  // (reason)
+};
+var endedBy = (states, code) => Object.fromEntries(states.map((s) => [s, code]));
+var LOCAL_CALL_ERRORS = {
+  send: {
+    [LocalInvitationState.SENT_TO_REMOTE]: E2.ALREADY_SENT,
+    [LocalInvitationState.RECEIVED_BY_REMOTE]: E2.ALREADY_SENT,
+    ...endedBy(LOCAL_ENDS, E2.ALREADY_END)
+  },
+  cancel: { [LocalInvitationState.IDLE]: E2.NOT_STARTED, ...endedBy(LOCAL_ENDS, E2.ALREADY_END) }
+};
+var REMOTE_ENDS = [RemoteInvitationState.REFUSED, RemoteInvitationState.ACCEPTED, RemoteInvitationState.CANCELED, RemoteInvitationState.FAILURE];
+var REMOTE_ENDED = new Set(REMOTE_ENDS);
+var REMOTE_TRANSITIONS = {
+  // accept(); refuse() once the server has it; the caller cancelled; a failure.
+  [RemoteInvitationState.INVITATION_RECEIVED]: [RemoteInvitationState.ACCEPT_SENT_TO_LOCAL, RemoteInvitationState.REFUSED, RemoteInvitationState.CANCELED, RemoteInvitationState.FAILURE],
+  // The caller's SDK confirmed the acceptance (ACCEPTED), or did not in time (FAILURE).
+  [RemoteInvitationState.ACCEPT_SENT_TO_LOCAL]: [RemoteInvitationState.ACCEPTED, RemoteInvitationState.CANCELED, RemoteInvitationState.FAILURE]
+};
+var REMOTE_EVENTS = {
+  [RemoteInvitationState.ACCEPTED]: "RemoteInvitationAccepted",
+  [RemoteInvitationState.REFUSED]: "RemoteInvitationRefused",
+  [RemoteInvitationState.CANCELED]: "RemoteInvitationCanceled",
+  // (content)
+  [RemoteInvitationState.FAILURE]: "RemoteInvitationFailure"
+  // (reason)
+};
+var answering = {
+  [RemoteInvitationState.ACCEPT_SENT_TO_LOCAL]: E2.ALREADY_ACCEPT,
+  ...endedBy(REMOTE_ENDS, E2.ALREADY_END)
+};
+var REMOTE_CALL_ERRORS = {
+  accept: answering,
+  refuse: answering
+};
+
+// src/invitations.ts
+var E3 = InvitationApiCallError;
+var MAX_TEXT_BYTES = 8 * 1024;
+var REQUEST_TIMEOUT_MS2 = 1e4;
+var ATTEMPTS = 3;
+var UNANSWERED = 0;
+var INVITATION_PUSHES = /* @__PURE__ */ new Set([
+  "call_invite",
+  "call_local",
+  "call_remote"
+]);
+function invalid2(message) {
+  return rtmError(E3.INVALID_ARGUMENT, "RtmInvalidArgumentError", message);
+}
+function readOnly(field) {
+  throw invalid2(`${field} is read-only`);
+}
+function textError(text, channelId = "") {
+  if (typeof text !== "string" || typeof channelId !== "string") return "not a string";
+  if (text.length * 3 > MAX_TEXT_BYTES && utf8Size(text) > MAX_TEXT_BYTES) return "over 8 KB";
+  if (channelId !== "" && !isValidUserId(channelId)) return "invalid channel id";
+  return null;
+}
+var Lifecycle = class extends EventEmitter {
+  constructor(calls, transitions, events, callErrors) {
+    super();
+    this.calls = calls;
+    this.transitions = transitions;
+    this.events = events;
+    this.callErrors = callErrors;
+  }
+  check(call) {
+    const code = this.callErrors[call]?.[this.state_];
+    if (code !== void 0) {
+      const message = `cannot ${call} an invitation in state ${this.state_}`;
+      throw rtmError(code, "RtmInvalidStatusError", message);
+    }
+  }
+  /** Move to `state` if the table allows it, and emit its event; false when it does not. */
+  reach(state, ...args) {
+    if (!this.transitions[this.state_]?.includes(state)) return false;
+    this.state_ = state;
+    const event = this.events[state];
+    if (event !== void 0) this.calls.host.fire(this, event, ...args);
+    return true;
+  }
+};
+var LocalInvitation = class extends Lifecycle {
+  constructor(calls, calleeId_) {
+    super(calls, LOCAL_TRANSITIONS, LOCAL_EVENTS, LOCAL_CALL_ERRORS);
+    this.calleeId_ = calleeId_;
+    this.state_ = LocalInvitationState.IDLE;
+    /** What to tell the callee: at most 8 KB of UTF-8, checked by `send()`. */
+    this.content = "";
+    /** A channel id for legacy Signaling interop; nobody joins it (checked by `send()`). */
+    this.channelId = "";
+    this.response_ = "";
+    /** Protocol §3.21: the caller's name for this invitation, new for every one. */
+    this.call = randomHex(16);
+  }
+  /** The invited user. */
+  get calleeId() {
+    return this.calleeId_;
+  }
+  set calleeId(_) {
+    readOnly("calleeId");
+  }
+  /** The callee's response, once it accepted or refused. */
+  get response() {
+    return this.response_;
+  }
+  set response(_) {
+    readOnly("response");
+  }
+  get state() {
+    return this.state_;
+  }
+  set state(_) {
+    readOnly("state");
+  }
+  /**
+   * Send the invitation. Throws code 5 when already sent, 3 when ended (`RtmInvalidStatusError`),
+   * 1 for a content over 8 KB or an invalid channel id (`RtmInvalidArgumentError`). Not
+   * logged in is `LocalInvitationFailure("NOT_LOGGEDIN")`, as in the Web SDK.
+   */
+  send() {
+    this.check("send");
+    const problem = textError(this.content, this.channelId);
+    if (problem !== null) throw invalid2(`invalid invitation: ${problem}`);
+    this.calls.send(this);
+  }
+  /** Cancel the sent invitation; `LocalInvitationCanceled` follows. Throws 2 not sent, 3 ended. */
+  cancel() {
+    this.check("cancel");
+    this.calls.cancel(this);
+  }
+  reach(state, ...args) {
+    const answered = state === LocalInvitationState.ACCEPTED_BY_REMOTE || state === LocalInvitationState.REFUSED_BY_REMOTE;
+    if (answered && LOCAL_TRANSITIONS[this.state_]?.includes(state)) {
+      this.response_ = String(args[0] ?? "");
+    }
+    return super.reach(state, ...args);
+  }
+};
+var RemoteInvitation = class extends Lifecycle {
+  constructor(calls, callerId_, call, content_, channelId_) {
+    super(calls, REMOTE_TRANSITIONS, REMOTE_EVENTS, REMOTE_CALL_ERRORS);
+    this.callerId_ = callerId_;
+    this.call = call;
+    this.content_ = content_;
+    this.channelId_ = channelId_;
+    this.state_ = RemoteInvitationState.INVITATION_RECEIVED;
+    /** What to tell the caller with `accept()` or `refuse()`: at most 8 KB of UTF-8. */
+    this.response = "";
+  }
+  /** The user who sent the invitation. */
+  get callerId() {
+    return this.callerId_;
+  }
+  set callerId(_) {
+    readOnly("callerId");
+  }
+  /** What the caller said. */
+  get content() {
+    return this.content_;
+  }
+  set content(_) {
+    readOnly("content");
+  }
+  /** The caller's channel id, if it set one (legacy Signaling interop). */
+  get channelId() {
+    return this.channelId_;
+  }
+  set channelId(_) {
+    readOnly("channelId");
+  }
+  get state() {
+    return this.state_;
+  }
+  set state(_) {
+    readOnly("state");
+  }
+  /**
+   * Accept; `RemoteInvitationAccepted` follows once the caller's SDK confirms it. Throws 4
+   * while accepting, 3 when ended, 1 for a response over 8 KB.
+   */
+  accept() {
+    this.checkAnswer("accept");
+    this.calls.answer(this, true);
+  }
+  /** Refuse; `RemoteInvitationRefused` follows once the server has it. Throws 4, 3, 1. */
+  refuse() {
+    this.checkAnswer("refuse");
+    this.calls.answer(this, false);
+  }
+  checkAnswer(call) {
+    this.check(call);
+    const problem = textError(this.response);
+    if (problem !== null) throw invalid2(`invalid response: ${problem}`);
+  }
+};
+var Invitations = class {
+  constructor(host) {
+    this.host = host;
+    /** Sent ones, by call id; received ones, by (caller, call id). */
+    this.local = /* @__PURE__ */ new Map();
+    this.remote = /* @__PURE__ */ new Map();
+  }
+  /** `createLocalInvitation`: code 1 for an invalid callee id (spec §1.2, §5.1). */
+  create(calleeId) {
+    if (!isValidUserId(calleeId)) throw invalid2("invalid callee id");
+    return new LocalInvitation(this, calleeId);
+  }
+  // --- API calls -------------------------------------------------------------------------
+  send(invitation) {
+    if (this.host.connection() === null && !this.host.reconnecting()) {
+      const reason = LocalInvitationFailureReason.NOT_LOGGEDIN;
+      setTimeout(() => invitation.reach(LocalInvitationState.FAILURE, reason));
+      return;
+    }
+    invitation.reach(LocalInvitationState.SENT_TO_REMOTE);
+    this.local.set(invitation.call, invitation);
+    const fields = {
+      call: invitation.call,
+      to: invitation.calleeId,
+      content: invitation.content,
+      channel: invitation.channelId
+    };
+    this.request("call_invite", fields).catch((error) => {
+      const reason = error.code === E3.NOT_LOGGED_IN ? LocalInvitationFailureReason.NOT_LOGGEDIN : LocalInvitationFailureReason.UNKNOWN;
+      this.localReached(invitation, LocalInvitationState.FAILURE, reason);
+    });
+  }
+  cancel(invitation) {
+    this.request("call_cancel", { call: invitation.call }).then(
+      () => this.localReached(invitation, LocalInvitationState.CANCELED),
+      () => {
+      }
+    );
+  }
+  answer(invitation, accept) {
+    if (accept) invitation.reach(RemoteInvitationState.ACCEPT_SENT_TO_LOCAL);
+    const fields = {
+      caller: invitation.callerId,
+      call: invitation.call,
+      accept,
+      response: invitation.response
+    };
+    this.request("call_answer", fields).then(
+      () => {
+        if (!accept) this.remoteReached(invitation, RemoteInvitationState.REFUSED);
+      },
+      () => {
+        const reason = accept ? RemoteInvitationFailureReason.ACCEPT_FAILURE : RemoteInvitationFailureReason.UNKNOWN;
+        this.remoteReached(invitation, RemoteInvitationState.FAILURE, reason);
+      }
+    );
+  }
+  /**
+   * One request of this login session: waits out a reconnection (spec §1.2), is sent again
+   * when its answer was lost with the link (resumed on the same session), and is never sent
+   * on a new session, which does not hold the invitation (protocol §9 items 20, 21).
+   */
+  async request(op, fields) {
+    const session = this.host.session();
+    for (let attempt = 1; ; attempt++) {
+      let conn = this.host.connection();
+      if (conn === null && this.host.reconnecting()) {
+        conn = await this.host.whenReconnected(REQUEST_TIMEOUT_MS2);
+        if (conn === null && this.host.reconnecting()) {
+          throw rtmError(UNANSWERED, "RtmTimeoutError", "still reconnecting");
+        }
+      }
+      if (conn === null || this.host.session() !== session) {
+        throw rtmError(E3.NOT_LOGGED_IN, "RtmInvalidStatusError", "the login session ended");
+      }
+      try {
+        await conn.request(op, fields, REQUEST_TIMEOUT_MS2, UNANSWERED);
+        return;
+      } catch (error) {
+        const unanswered = error.serverCode === void 0;
+        if (!unanswered || attempt === ATTEMPTS) throw error;
+      }
+    }
+  }
+  // --- pushes ----------------------------------------------------------------------------
+  /**
+   * A push of protocol §3.21, acknowledged on the connection it came on (which may not be
+   * the client's yet, right behind a login reply: protocol §9 item 8).
+   */
+  onPush(frame, conn) {
+    const call = String(frame.call ?? "");
+    if (frame.t === "call_invite") {
+      const caller = String(frame.from ?? "");
+      try {
+        const key = JSON.stringify([caller, call]);
+        if (!this.remote.has(key)) {
+          const content = String(frame.content ?? "");
+          const channel = String(frame.channel ?? "");
+          const invitation = new RemoteInvitation(this, caller, call, content, channel);
+          this.remote.set(key, invitation);
+          this.host.fire(this.host.client, "RemoteInvitationReceived", invitation);
+        }
+      } finally {
+        conn.send({ op: "call_received", caller, call });
+      }
+    } else if (frame.t === "call_local") {
+      const invitation = this.local.get(call);
+      const state = frame.state;
+      if (invitation === void 0) return;
+      const args = state === LocalInvitationState.FAILURE ? [String(frame.reason ?? LocalInvitationFailureReason.UNKNOWN)] : state === LocalInvitationState.RECEIVED_BY_REMOTE ? [] : [String(frame.response ?? "")];
+      const reached = this.localReached(invitation, state, ...args);
+      if (reached && state === LocalInvitationState.ACCEPTED_BY_REMOTE) {
+        conn.send({ op: "call_accepted", call });
+      }
+    } else if (frame.t === "call_remote") {
+      const invitation = this.remote.get(JSON.stringify([String(frame.from ?? ""), call]));
+      if (invitation === void 0) return;
+      const state = frame.state;
+      const args = state === RemoteInvitationState.CANCELED ? [invitation.content] : state === RemoteInvitationState.FAILURE ? [String(frame.reason ?? RemoteInvitationFailureReason.UNKNOWN)] : [];
+      this.remoteReached(invitation, state, ...args);
+    }
+  }
+  /** The login session ended: every open invitation ends with it (protocol §9 item 21). */
+  sessionOver() {
+    for (const invitation of [...this.local.values()]) {
+      const reason = LocalInvitationFailureReason.NOT_LOGGEDIN;
+      this.localReached(invitation, LocalInvitationState.FAILURE, reason);
+    }
+    for (const invitation of [...this.remote.values()]) {
+      const reason = RemoteInvitationFailureReason.UNKNOWN;
+      this.remoteReached(invitation, RemoteInvitationState.FAILURE, reason);
+    }
+  }
+  localReached(invitation, state, ...args) {
+    const reached = invitation.reach(state, ...args);
+    if (LOCAL_ENDED.has(state) && this.local.get(invitation.call) === invitation) {
+      this.local.delete(invitation.call);
+    }
+    return reached;
+  }
+  remoteReached(invitation, state, ...args) {
+    const reached = invitation.reach(state, ...args);
+    const key = JSON.stringify([invitation.callerId, invitation.call]);
+    if (REMOTE_ENDED.has(state) && this.remote.get(key) === invitation) this.remote.delete(key);
+    return reached;
+  }
+};
+function randomHex(length) {
+  const bytes = crypto.getRandomValues(new Uint8Array(length / 2));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 // src/presence.ts
 var MAX_QUERY_PEERS = 256;
@@ -760,13 +1194,13 @@ var Presence = class {
   }
   /** `queryPeersOnlineStatus` (spec §1.2): `{peerId: boolean}`; codes 102, 2, 5, 4. */
   async query(peerIds) {
-    const E2 = QueryPeersOnlineStatusError;
-    this.loggedIn(E2.USER_NOT_LOGGED_IN);
+    const E4 = QueryPeersOnlineStatusError;
+    this.loggedIn(E4.USER_NOT_LOGGED_IN);
     const problem = peerIdsError(peerIds, MAX_QUERY_PEERS);
-    if (problem !== null) throw invalid2(E2.INVALID_ARGUMENT, problem);
-    this.within("query_online", QUERY_ONLINE_RATE, E2.TOO_OFTEN, "over 10 calls in 5 s");
+    if (problem !== null) throw invalid3(E4.INVALID_ARGUMENT, problem);
+    this.within("query_online", QUERY_ONLINE_RATE, E4.TOO_OFTEN, "over 10 calls in 5 s");
     const fields = { peers: peerIds };
-    const result = await this.link.request("query_online", fields, E2.USER_NOT_LOGGED_IN, E2.TIMEOUT);
+    const result = await this.link.request("query_online", fields, E4.USER_NOT_LOGGED_IN, E4.TIMEOUT);
     const online = { ...result?.online ?? {} };
     const changed = {};
     for (const [uid, up] of Object.entries(online)) {
@@ -777,18 +1211,18 @@ var Presence = class {
   }
   /** `subscribePeersOnlineStatus`: codes 102, 2, 6 (over 512 in all), 5, 4. */
   async subscribe(peerIds) {
-    const E2 = PeerSubscriptionStatusError;
-    this.loggedIn(E2.USER_NOT_LOGGED_IN);
+    const E4 = PeerSubscriptionStatusError;
+    this.loggedIn(E4.USER_NOT_LOGGED_IN);
     const problem = peerIdsError(peerIds, null);
-    if (problem !== null) throw invalid2(E2.INVALID_ARGUMENT, problem);
+    if (problem !== null) throw invalid3(E4.INVALID_ARGUMENT, problem);
     const added = [...new Set(peerIds)].filter((uid) => !this.following.has(uid));
     if (this.following.size + added.length > MAX_SUBSCRIBED_PEERS) {
-      throw rtmError(E2.OVERFLOW, "RtmLimitExceededError", "over 512 subscribed peers");
+      throw rtmError(E4.OVERFLOW, "RtmLimitExceededError", "over 512 subscribed peers");
     }
-    this.within("subscribe", SUBSCRIBE_RATE, E2.TOO_OFTEN, "over 10 calls in 5 s");
+    this.within("subscribe", SUBSCRIBE_RATE, E4.TOO_OFTEN, "over 10 calls in 5 s");
     for (const uid of added) this.following.set(uid, null);
     try {
-      await this.link.request("subscribe", { peers: peerIds }, E2.USER_NOT_LOGGED_IN, E2.TIMEOUT);
+      await this.link.request("subscribe", { peers: peerIds }, E4.USER_NOT_LOGGED_IN, E4.TIMEOUT);
     } catch (error) {
       for (const uid of added) this.following.delete(uid);
       throw error;
@@ -796,42 +1230,42 @@ var Presence = class {
   }
   /** `unsubscribePeersOnlineStatus`: codes 102, 6 (over 512 ids), 2, 5, 4. */
   async unsubscribe(peerIds) {
-    const E2 = PeerSubscriptionStatusError;
-    this.loggedIn(E2.USER_NOT_LOGGED_IN);
+    const E4 = PeerSubscriptionStatusError;
+    this.loggedIn(E4.USER_NOT_LOGGED_IN);
     if (Array.isArray(peerIds) && peerIds.length > MAX_SUBSCRIBED_PEERS) {
-      throw rtmError(E2.OVERFLOW, "RtmLimitExceededError", "over 512 ids in one call");
+      throw rtmError(E4.OVERFLOW, "RtmLimitExceededError", "over 512 ids in one call");
     }
     const problem = peerIdsError(peerIds, MAX_SUBSCRIBED_PEERS);
-    if (problem !== null) throw invalid2(E2.INVALID_ARGUMENT, problem);
-    this.within("subscribe", SUBSCRIBE_RATE, E2.TOO_OFTEN, "over 10 calls in 5 s");
-    await this.link.request("unsubscribe", { peers: peerIds }, E2.USER_NOT_LOGGED_IN, E2.TIMEOUT);
+    if (problem !== null) throw invalid3(E4.INVALID_ARGUMENT, problem);
+    this.within("subscribe", SUBSCRIBE_RATE, E4.TOO_OFTEN, "over 10 calls in 5 s");
+    await this.link.request("unsubscribe", { peers: peerIds }, E4.USER_NOT_LOGGED_IN, E4.TIMEOUT);
     for (const uid of peerIds) this.following.delete(uid);
   }
   /** `queryPeersBySubscriptionOption`: the followed peers, sorted; codes 102, 2, 3. */
   async queryByOption(option) {
-    const E2 = QueryPeersBySubscriptionOptionError;
-    this.loggedIn(E2.USER_NOT_LOGGED_IN);
+    const E4 = QueryPeersBySubscriptionOptionError;
+    this.loggedIn(E4.USER_NOT_LOGGED_IN);
     if (option !== PeerSubscriptionOption.ONLINE_STATUS) {
-      throw rtmError(E2.TIMEOUT, "RtmTimeoutError", "unknown option");
+      throw rtmError(E4.TIMEOUT, "RtmTimeoutError", "unknown option");
     }
-    this.within("query_subscriptions", QUERY_SUBSCRIPTIONS_RATE, E2.TOO_OFTEN, "over 10 in 5 s");
+    this.within("query_subscriptions", QUERY_SUBSCRIPTIONS_RATE, E4.TOO_OFTEN, "over 10 in 5 s");
     const fields = { option };
-    const result = await this.link.request("query_subscriptions", fields, E2.USER_NOT_LOGGED_IN, E2.TIMEOUT);
+    const result = await this.link.request("query_subscriptions", fields, E4.USER_NOT_LOGGED_IN, E4.TIMEOUT);
     return [...result?.peers ?? []];
   }
   /** `getChannelMemberCount` (spec §1.2, §6.8): `{channelId: n}`; codes 102, 5, 2, 3, 4. */
   async memberCounts(channelIds) {
-    const E2 = GetChannelMemberCountError;
-    this.loggedIn(E2.USER_NOT_LOGGED_IN);
+    const E4 = GetChannelMemberCountError;
+    this.loggedIn(E4.USER_NOT_LOGGED_IN);
     if (Array.isArray(channelIds) && channelIds.length > MAX_MEMBER_COUNT_CHANNELS) {
-      throw rtmError(E2.EXCEED_LIMIT, "RtmLimitExceededError", "over 32 channels");
+      throw rtmError(E4.EXCEED_LIMIT, "RtmLimitExceededError", "over 32 channels");
     }
     if (!Array.isArray(channelIds) || channelIds.length === 0 || !channelIds.every(isValidUserId)) {
-      throw invalid2(E2.INVALID_ARGUMENT, "1 to 32 channel ids");
+      throw invalid3(E4.INVALID_ARGUMENT, "1 to 32 channel ids");
     }
-    this.within("member_counts", MEMBER_COUNT_RATE, E2.TOO_OFTEN, "over 1 call a second");
+    this.within("member_counts", MEMBER_COUNT_RATE, E4.TOO_OFTEN, "over 1 call a second");
     const fields = { channels: channelIds };
-    const result = await this.link.request("member_counts", fields, E2.USER_NOT_LOGGED_IN, E2.TIMEOUT);
+    const result = await this.link.request("member_counts", fields, E4.USER_NOT_LOGGED_IN, E4.TIMEOUT);
     return { ...result?.counts ?? {} };
   }
   /**
@@ -875,7 +1309,7 @@ var Presence = class {
     }
   }
 };
-function invalid2(code, message) {
+function invalid3(code, message) {
   return rtmError(code, "RtmInvalidArgumentError", message);
 }
 function peerIdsError(peers, most) {
@@ -910,6 +1344,13 @@ async function resolveServerUrl(configured) {
 
 // src/session-features.ts
 var SessionFeatures = class extends EventEmitter {
+  /**
+   * An invitation to `calleeId` (spec §1.2 `createLocalInvitation`, §1.5); set its `content`
+   * and call `send()`. Throws code 1 `RtmInvalidArgumentError` for an invalid id (spec §4.14).
+   */
+  createLocalInvitation(calleeId) {
+    return this.invitations.create(calleeId);
+  }
   /** Which of 1–256 peers are logged in (spec §1.2 `queryPeersOnlineStatus`, §4.9). */
   queryPeersOnlineStatus(peerIds) {
     return this.presence.query(peerIds);
@@ -983,7 +1424,7 @@ var SessionFeatures = class extends EventEmitter {
 // src/client.ts
 var SDK = "js/0.1.0";
 var LOGIN_TIMEOUT_MS = 12e3;
-var REQUEST_TIMEOUT_MS2 = 1e4;
+var REQUEST_TIMEOUT_MS3 = 1e4;
 var LOGIN_SPACING_MS = 500;
 var MESSAGE_BUDGET = 180;
 var MESSAGE_WINDOW_MS = 3e3;
@@ -1012,7 +1453,7 @@ var RtmClient = class extends SessionFeatures {
     this.loggingOut = null;
     this.lastLoginAt = -Infinity;
     this.requestId = 0;
-    this.midPrefix = randomHex(8);
+    this.midPrefix = randomHex2(8);
     this.midCounter = 0;
     this.sendTimes = [];
     this.seen = /* @__PURE__ */ new Set();
@@ -1043,6 +1484,8 @@ var RtmClient = class extends SessionFeatures {
     };
     this.presence = new Presence(link);
     this.attributes = new Attributes(link);
+    const session = () => this.sessionId;
+    this.invitations = new Invitations({ ...this.host, session, client: this });
   }
   /** The connection state (spec §3.1). */
   get connectionState() {
@@ -1163,7 +1606,7 @@ var RtmClient = class extends SessionFeatures {
           reject(rtmError(code, "RtmInvalidStatusError", "logout called during renewToken"));
         };
         this.renewals.add(abort);
-        conn.request("renew_token", { token }, REQUEST_TIMEOUT_MS2, RenewTokenError.FAILURE).then(() => resolve(), reject).finally(() => this.renewals.delete(abort));
+        conn.request("renew_token", { token }, REQUEST_TIMEOUT_MS3, RenewTokenError.FAILURE).then(() => resolve(), reject).finally(() => this.renewals.delete(abort));
       });
     }
     credentials.token = token;
@@ -1178,13 +1621,13 @@ var RtmClient = class extends SessionFeatures {
     const started = Date.now();
     let conn = this.host.connection();
     if (conn === null && this.host.reconnecting()) {
-      conn = await this.whenReconnected(REQUEST_TIMEOUT_MS2);
+      conn = await this.whenReconnected(REQUEST_TIMEOUT_MS3);
       if (conn === null && this.host.reconnecting()) {
         throw rtmError(timeoutCode, "RtmTimeoutError", "not reconnected in time");
       }
     }
     if (conn === null) throw rtmError(notLoggedIn, "RtmInvalidStatusError", "not logged in");
-    const wait = Math.max(1, REQUEST_TIMEOUT_MS2 - (Date.now() - started));
+    const wait = Math.max(1, REQUEST_TIMEOUT_MS3 - (Date.now() - started));
     return conn.request(op, fields, wait, timeoutCode);
   }
   /**
@@ -1201,7 +1644,7 @@ var RtmClient = class extends SessionFeatures {
     const started = Date.now();
     let conn = this.host.connection();
     if (conn === null && this.host.reconnecting()) {
-      conn = await this.whenReconnected(REQUEST_TIMEOUT_MS2);
+      conn = await this.whenReconnected(REQUEST_TIMEOUT_MS3);
       if (conn === null && this.host.reconnecting()) {
         const code = PeerMessageError.TIMEOUT;
         throw rtmError(code, "RtmTimeoutError", "not reconnected in time");
@@ -1219,7 +1662,7 @@ var RtmClient = class extends SessionFeatures {
     if (options?.enableOfflineMessaging) fields.offline = true;
     if (options?.enableHistoricalMessaging) fields.history = true;
     const timeoutCode = PeerMessageError.TIMEOUT;
-    const wait = Math.max(1, REQUEST_TIMEOUT_MS2 - (Date.now() - started));
+    const wait = Math.max(1, REQUEST_TIMEOUT_MS3 - (Date.now() - started));
     const result = await conn.request("peer_msg", fields, wait, timeoutCode);
     return { hasPeerReceived: result?.received === true };
   }
@@ -1278,6 +1721,7 @@ var RtmClient = class extends SessionFeatures {
     this.leaveAllChannels();
     this.presence.clear();
     this.attributes.clear();
+    this.invitations.sessionOver();
     this.transition(state, reason);
   }
   /**
@@ -1316,7 +1760,10 @@ var RtmClient = class extends SessionFeatures {
         this.loggingIn = null;
         this.conn = result.conn;
         this.sessionId = result.sessionId;
-        if (!result.resumed) await this.restoreSession(result.conn);
+        if (!result.resumed) {
+          this.invitations.sessionOver();
+          await this.restoreSession(result.conn);
+        }
         if (generation !== this.generation || this.conn !== result.conn) return;
         this.transition(ConnectionState.CONNECTED, ConnectionChangeReason.LOGIN_SUCCESS);
         return;
@@ -1331,7 +1778,7 @@ var RtmClient = class extends SessionFeatures {
    * peers and write the user attributes again, before CONNECTED is announced, as the Python SDK does.
    */
   async restoreSession(conn) {
-    const send = (op, fields) => conn.request(op, fields, REQUEST_TIMEOUT_MS2, 1);
+    const send = (op, fields) => conn.request(op, fields, REQUEST_TIMEOUT_MS3, 1);
     await Promise.all([
       this.rejoinChannels(conn),
       this.presence.restore(send),
@@ -1348,7 +1795,7 @@ var RtmClient = class extends SessionFeatures {
       channels.map(async (channel) => {
         try {
           const fields = { channel: channel.channelId };
-          await conn.request("join", fields, REQUEST_TIMEOUT_MS2, 1);
+          await conn.request("join", fields, REQUEST_TIMEOUT_MS3, 1);
         } catch {
           if (conn === this.conn) channel.forget();
         }
@@ -1418,11 +1865,12 @@ var RtmClient = class extends SessionFeatures {
     this.attributes.clear();
     if (conn?.isOpen) {
       try {
-        await conn.request("logout", {}, REQUEST_TIMEOUT_MS2, 1);
+        await conn.request("logout", {}, REQUEST_TIMEOUT_MS3, 1);
       } catch {
       }
       conn.close(1e3);
     }
+    this.invitations.sessionOver();
     this.transition(ConnectionState.DISCONNECTED, ConnectionChangeReason.LOGOUT);
   }
   /** A logged-in connection closed without our logout (protocol §5). */
@@ -1450,6 +1898,7 @@ var RtmClient = class extends SessionFeatures {
     else if (frame.t === "peer_status") {
       this.presence.onPush(frame.statuses);
     } else if (frame.t === "token_expiring") this.fire("TokenPrivilegeWillExpire");
+    else if (INVITATION_PUSHES.has(frame.t)) this.invitations.onPush(frame, conn);
     else if (CHANNEL_PUSHES.has(frame.t) && conn === this.conn) {
       this.host.channels.get(String(frame.channel))?.onPush(frame);
     }
@@ -1506,7 +1955,7 @@ function loginError(code, message) {
   };
   return rtmError(code, names[code] ?? "RtmInvalidStatusError", message);
 }
-function randomHex(length) {
+function randomHex2(length) {
   const bytes = crypto.getRandomValues(new Uint8Array(length / 2));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -1535,7 +1984,11 @@ var AgoraRTM = {
   ConnectionChangeReason,
   MessageType,
   PeerOnlineState,
-  PeerSubscriptionOption
+  PeerSubscriptionOption,
+  LocalInvitationState,
+  RemoteInvitationState,
+  LocalInvitationFailureReason,
+  RemoteInvitationFailureReason
 };
 var index_default = AgoraRTM;
 export {
