@@ -51,8 +51,8 @@ def png(width: int, height: int) -> bytes:
 
 
 def sdk_has(method: str) -> pytest.MarkDecorator:
-    """Skip until the built SDK has ``method``: call invitations and FILE/IMAGE media reach it
-    from branches js-invitations and js-media; the demo's walk-through of them waits for that.
+    """Skip until the built SDK has ``method``: FILE/IMAGE media reach it from branch
+    js-media; the demo's walk-through of them waits for that.
     """
     built = Path(openrtm.__file__).parent / "web" / "sdk" / "agora-rtm-sdk.js"
     missing = method not in built.read_text(encoding="utf-8")
@@ -242,7 +242,6 @@ async def test_two_users_chat_join_a_channel_and_follow_each_other(
     await expect(sent.get_by_test_id("tick")).to_have_attribute("data-tick", "sent", **wait())
 
 
-@sdk_has("createLocalInvitation")
 async def test_calls_accepted_refused_and_cancelled(
     pages: tuple[Page, Page], server: Server
 ) -> None:

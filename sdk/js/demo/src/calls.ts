@@ -7,8 +7,7 @@
 
 import { byId, h } from "./dom";
 import { guard } from "./errors";
-import type { Session } from "./sdk";
-import type { LocalInvitation, RemoteInvitation } from "./sdk-pending";
+import type { LocalInvitation, RemoteInvitation, Session } from "./sdk";
 import type { Feature } from "./session";
 
 /** Spec §1.5 `LocalInvitationFailureReason`, for people. */

@@ -1,38 +1,11 @@
 /**
  * Declarations of the SDK members the demo uses that are being added to the SDK in parallel
- * (call invitations: branch js-invitations; FILE/IMAGE media: branch js-media), written from
- * Agora's documented Web API (spec §1.2 media methods, §1.5 invitations, §1.6 message types).
- * Once both have landed, this file goes and sdk.ts takes the SDK's own types.
+ * (FILE/IMAGE media: branch js-media), written from Agora's documented Web API (spec §1.2
+ * media methods, §1.6 message types). Once media have landed, this file goes and sdk.ts takes
+ * the SDK's own types.
  */
 
-import type { EventEmitter } from "../../src/emitter";
 import type { PeerMessageSendResult, RtmMessage, SendMessageOptions } from "../../src/index";
-
-/** Spec §1.5: the caller's side of a call invitation. */
-export interface LocalInvitation extends EventEmitter {
-  readonly calleeId: string;
-  content: string;
-  channelId: string;
-  readonly response: string;
-  readonly state: string;
-  send(): void;
-  cancel(): void;
-}
-
-/** Spec §1.5: the callee's side, delivered by `RemoteInvitationReceived`. */
-export interface RemoteInvitation extends EventEmitter {
-  readonly callerId: string;
-  readonly channelId: string;
-  readonly content: string;
-  response: string;
-  readonly state: string;
-  accept(): void;
-  refuse(): void;
-}
-
-export interface InvitationApi {
-  createLocalInvitation(calleeId: string): LocalInvitation;
-}
 
 /** Spec §1.6 `MediaOperationProgress`. */
 export interface MediaOperationProgress {

@@ -5,8 +5,15 @@
  */
 
 import type AgoraRTMModule from "../../src/index";
-import type { RtmChannel, RtmClient, RtmError, RtmMessage } from "../../src/index";
-import type { InvitationApi, MediaApi } from "./sdk-pending";
+import type {
+  LocalInvitation,
+  RemoteInvitation,
+  RtmChannel,
+  RtmClient,
+  RtmError,
+  RtmMessage,
+} from "../../src/index";
+import type { MediaApi } from "./sdk-pending";
 
 declare const AgoraRTM: typeof AgoraRTMModule;
 
@@ -15,10 +22,10 @@ export function agoraRTM(): typeof AgoraRTMModule {
   return AgoraRTM;
 }
 
-/** The client with the members the demo uses (see sdk-pending.ts for the two not merged yet). */
-export type DemoClient = RtmClient & InvitationApi & MediaApi;
+/** The client with the members the demo uses (see sdk-pending.ts for those not merged yet). */
+export type DemoClient = RtmClient & MediaApi;
 
-export type { RtmChannel, RtmError, RtmMessage };
+export type { LocalInvitation, RemoteInvitation, RtmChannel, RtmError, RtmMessage };
 
 /** What every feature module gets once a client exists (before its login). */
 export interface Session {
