@@ -62,10 +62,12 @@ function fileBody(client: DemoClient, message: RtmFileMessage, localFile?: Blob)
     text: `⬇ ${message.fileName}`,
   });
   link.download = message.fileName;
+  // The sender has the file; the others fetch it on the first click, then save what they got.
+  let saved = localFile !== undefined;
   link.href = localFile !== undefined ? URL.createObjectURL(localFile) : "#";
   const size = h("div", { className: "caption", text: formatSize(message.size) });
   link.addEventListener("click", (event) => {
-    if (link.href !== "#" && !link.href.endsWith("#")) return; // downloaded already: save it
+    if (saved) return; // the browser saves the Blob the link points to
     event.preventDefault();
     size.textContent = "downloading…";
     void guard("download", async () => {
@@ -76,6 +78,7 @@ function fileBody(client: DemoClient, message: RtmFileMessage, localFile?: Blob)
           },
         });
         link.href = URL.createObjectURL(blob);
+        saved = true;
         size.textContent = formatSize(blob.size);
         link.click();
       } catch (error) {

@@ -362,10 +362,11 @@
       text: `⬇ ${message.fileName}`
     });
     link.download = message.fileName;
+    let saved = localFile !== void 0;
     link.href = localFile !== void 0 ? URL.createObjectURL(localFile) : "#";
     const size = h("div", { className: "caption", text: formatSize(message.size) });
     link.addEventListener("click", (event) => {
-      if (link.href !== "#" && !link.href.endsWith("#")) return;
+      if (saved) return;
       event.preventDefault();
       size.textContent = "downloading…";
       void guard("download", async () => {
@@ -376,6 +377,7 @@
             }
           });
           link.href = URL.createObjectURL(blob);
+          saved = true;
           size.textContent = formatSize(blob.size);
           link.click();
         } catch (error) {
