@@ -2,9 +2,11 @@
 //   agora-rtm-sdk.js      IIFE, the global `AgoraRTM` (the default export)
 //   agora-rtm-sdk.min.js  the same, minified
 //   agora-rtm-sdk.mjs     ESM, `export default`
+//   AgoraRTM.d.ts         the types (hand-written in types/, checked by test/conformance.ts)
 // The output must be the same bytes on every run (CI rebuilds and diffs): no timestamps, no
 // absolute paths (paths are relative to this folder), no legal comments, no source maps.
 import { build } from "esbuild";
+import { copyFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -51,4 +53,5 @@ await Promise.all([
     plugins: [esmScriptUrl],
     outfile: `${outdir}/agora-rtm-sdk.mjs`,
   }),
+  copyFile(path.join(here, "types/AgoraRTM.d.ts"), path.join(here, outdir, "AgoraRTM.d.ts")),
 ]);
