@@ -3,6 +3,7 @@
 //   agora-rtm-sdk.js      IIFE, the global `AgoraRTM` (the default export)
 //   agora-rtm-sdk.min.js  the same, minified
 //   agora-rtm-sdk.mjs     ESM, `export default`
+//   AgoraRTM.d.ts         the types (hand-written in types/, checked by test/conformance.ts)
 // The output must be the same bytes on every run (CI rebuilds and diffs): no timestamps, no
 // absolute paths (paths are relative to this folder), no legal comments, no source maps.
 import { build } from "esbuild";
@@ -53,6 +54,7 @@ await Promise.all([
     plugins: [esmScriptUrl],
     outfile: `${outdir}/agora-rtm-sdk.mjs`,
   }),
+  copyFile(path.join(here, "types/AgoraRTM.d.ts"), path.join(here, outdir, "AgoraRTM.d.ts")),
 ]);
 
 // The demo app (sdk/js/demo/, served at the HTTP face's `/`) into src/openrtm/web/demo/:

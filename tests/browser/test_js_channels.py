@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.async_api import Page
+from playwright.async_api import Browser, Page
 
 import openrtm
 from openrtm.server import Server
@@ -294,3 +294,55 @@ async def test_fifty_joins_in_three_seconds_are_the_most(page: Page, server: Ser
     )
     # Spec §5.4: the 51st join in 3 s is refused with 7 JOIN_CHANNEL_ERR_TOO_OFTEN.
     assert codes == [1, 201, ["RtmLimitExceededError", 7]]
+
+
+async def test_two_pages_and_python_in_one_channel_and_peer_to_peer(
+    browser: Browser, server: Server, make_client: ClientFactory
+) -> None:
+    """Two browser pages and a Python client together: the pages hear each other's channel
+    messages, member events and counts, and send peer messages with receipts both ways."""
+    python = make_client(server)
+    await python.login("py")
+    lobby = python.create_channel("lobby")
+    events = Recorder(lobby, "ChannelMessage", "MemberJoined")
+    await lobby.join()
+    first, second = await browser.new_page(), await browser.new_page()
+    for page, uid in ((first, "web1"), (second, "web2")):
+        await web_client(page, server, uid)
+        await page.evaluate(
+            """() => client.on("MessageFromPeer",
+                (message, peerId) => heard.push(["MessageFromPeer", message.text, peerId]))"""
+        )
+        await page.evaluate("channel.join()")
+    await until_heard(first, "MemberJoined", "web2")
+    await until_heard(first, "MemberCountUpdated", 3)
+    await until_heard(second, "MemberCountUpdated", 3)
+    assert await heard(second, "MemberJoined") == []  # it joined last: the count told it
+    assert sorted(await second.evaluate("channel.getMembers()")) == ["py", "web1", "web2"]
+
+    await first.evaluate("channel.sendMessage({ text: 'from web1' })")
+    await until_heard(second, "ChannelMessage", "from web1", "web1", True)
+    message, member_id, _ = await events.wait_for("ChannelMessage")
+    assert (message.text, member_id) == ("from web1", "web1")
+
+    receipt = await first.evaluate(
+        "client.sendMessageToPeer({ text: 'hi web2' }, 'web2').then((r) => r.hasPeerReceived)"
+    )
+    assert receipt is True  # web2's SDK acknowledged it before the promise resolved
+    await until_heard(second, "MessageFromPeer", "hi web2", "web1")
+    receipt = await second.evaluate(
+        "client.sendMessageToPeer({ text: 'hi web1' }, 'web1').then((r) => r.hasPeerReceived)"
+    )
+    assert receipt is True
+    await until_heard(first, "MessageFromPeer", "hi web1", "web2")
+
+    await second.evaluate("client.logout()")
+    await until_heard(first, "MemberLeft", "web2")
+    await first.wait_for_function(
+        "heard.filter((h) => h[0] === 'MemberCountUpdated').at(-1)[1] === 2",
+        timeout=unit(5) * 1000,
+    )
+    receipt = await first.evaluate(
+        "client.sendMessageToPeer({ text: 'gone?' }, 'web2').then((r) => r.hasPeerReceived)"
+    )
+    assert receipt is False  # spec §6.1: an offline peer is not an error on the Web

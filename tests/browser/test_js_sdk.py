@@ -57,6 +57,11 @@ async def test_the_sdk_files_are_served_with_cors(server: Server) -> None:
                 assert response.headers["Access-Control-Allow-Origin"] == "*"
                 assert response.content_type == "text/javascript"
                 assert "AgoraRTM" in await response.text()
+        async with http.get(server.http_url + "sdk/AgoraRTM.d.ts") as response:
+            assert response.status == 200
+            assert response.headers["Access-Control-Allow-Origin"] == "*"
+            assert response.content_type == "application/typescript"
+            assert "declare class RtmClient" in await response.text()
         async with http.get(server.http_url + "sdk/server.json") as response:
             assert await response.json() == {"websocket": server.url}
         async with http.get(server.http_url + "sdk/../openrtm.sqlite3") as response:

@@ -31,16 +31,20 @@ import {
   type WireMessage,
 } from "./messages";
 import { Presence, type SessionLink } from "./presence";
-import { resolveServerUrl } from "./server-url";
+import type { LogFilterType } from "./log-filters";
+import { isServerUrl, resolveServerUrl } from "./server-url";
 import { SessionFeatures } from "./session-features";
 
 /** `createInstance`'s config (spec §1.1), plus `server`: the openrtm WebSocket URL. */
 export interface RtmConfig {
   enableLogUpload?: boolean;
-  logFilter?: unknown;
+  logFilter?: LogFilterType;
   enableCloudProxy?: boolean;
   server?: string;
 }
+
+/** The config keys `updateConfig` keeps (Agora's three and openrtm's `server`). */
+const CONFIG_KEYS = ["enableLogUpload", "logFilter", "enableCloudProxy", "server"] as const;
 
 /** Sent in the login's informational `sdk` field (protocol §3.1). */
 const SDK = "js/0.1.0";
@@ -344,8 +348,33 @@ export class RtmClient extends SessionFeatures {
   }
 
   /** `createMessage` is the identity in 1.5.1 (spec §1.2). */
-  createMessage<T>(message: T): T {
-    return message;
+  createMessage<T>(message: Partial<T>): T {
+    return message as T;
+  }
+
+  /**
+   * Change the config after `createInstance` (spec §1.2, since 1.4.2). Like Agora's, it keeps
+   * the keys whose value is not null or undefined and ignores unknown ones; `logFilter`,
+   * `enableLogUpload` and `enableCloudProxy` have no effect here, and a new `server` is used
+   * from the next connection on. Throws code 1 `RtmInvalidArgumentError` for a config that is
+   * not an object or a `server` that is not a `ws://` / `wss://` URL.
+   */
+  updateConfig(config: RtmConfig): void {
+    if (typeof config !== "object" || config === null) {
+      throw rtmError(1, "RtmInvalidArgumentError", "the config must be an object");
+    }
+    if (config.server !== undefined && config.server !== null && !isServerUrl(config.server)) {
+      throw rtmError(1, "RtmInvalidArgumentError", "server must be a ws:// or wss:// URL");
+    }
+    for (const key of CONFIG_KEYS) {
+      const value = config[key];
+      if (value !== undefined && value !== null) Object.assign(this.config, { [key]: value });
+    }
+  }
+
+  /** The deprecated name of `updateConfig` (spec §1.2, before 1.4.2). */
+  setParameters(config: RtmConfig): void {
+    this.updateConfig(config);
   }
 
   /** Spec §5.4: peer and channel messages share one budget of 180 in 3 s. */

@@ -51,6 +51,11 @@ export class EventEmitter {
     return (this.events_.get(event) ?? []).map((e) => e.listener);
   }
 
+  /** The listeners of `event` as registered (this emitter wraps none, so as `listeners`). */
+  rawListeners(event: string): Listener[] {
+    return this.listeners(event);
+  }
+
   listenerCount(event: string): number {
     return this.events_.get(event)?.length ?? 0;
   }

@@ -18,23 +18,34 @@ import {
 } from "./enums";
 import { rtmError } from "./errors";
 import { END_CALL_PREFIX, isValidAppId } from "./limits";
+import { AreaCode, checkLegacyAreaCodes, setArea } from "./area";
+import {
+  LOG_FILTER_DEBUG,
+  LOG_FILTER_ERROR,
+  LOG_FILTER_INFO,
+  LOG_FILTER_OFF,
+  LOG_FILTER_WARNING,
+} from "./log-filters";
+import { isServerUrl } from "./server-url";
 
 const CONFIG_KEYS = new Set(["enableLogUpload", "logFilter", "enableCloudProxy", "server"]);
 
 /**
  * Create a client (spec §1.1). Throws code 1 `RtmInvalidArgumentError` for an App ID that is
- * not 32 ASCII letters and digits, an unknown config key, or a `server` that is not a
- * `ws://` / `wss://` URL.
+ * not 32 ASCII letters and digits, an unknown config key, a `server` that is not a
+ * `ws://` / `wss://` URL, or (the deprecated 1.4.0 third argument) `areaCodes` that are not a
+ * non-empty array of legacy area codes; the areas have no effect (area.ts).
  */
-function createInstance(appId: string, config?: RtmConfig): RtmClient {
+function createInstance(appId: string, config?: RtmConfig, areaCodes?: AreaCode[]): RtmClient {
   if (!isValidAppId(appId)) throw invalidArgument("invalid App ID");
   for (const key of Object.keys(config ?? {})) {
     if (!CONFIG_KEYS.has(key)) throw invalidArgument(`Invalid RTM config: ${key}`);
   }
   const server = config?.server;
-  if (server !== undefined && (typeof server !== "string" || !/^wss?:\/\//i.test(server))) {
+  if (server !== undefined && !isServerUrl(server)) {
     throw invalidArgument("Invalid RTM config: server must be a ws:// or wss:// URL");
   }
+  checkLegacyAreaCodes(areaCodes);
   return new RtmClient(appId, { ...config });
 }
 
@@ -56,12 +67,24 @@ const AgoraRTM = {
   RemoteInvitationState,
   LocalInvitationFailureReason,
   RemoteInvitationFailureReason,
+  // Spec §1.1: Agora's build name has the form `v<version>-<commits>-g<commit>`; ours says
+  // which SDK it is instead of a commit, so that the build stays byte-for-byte reproducible.
+  BUILD: "v1.5.1-openrtm",
+  LOG_FILTER_OFF,
+  LOG_FILTER_ERROR,
+  LOG_FILTER_WARNING,
+  LOG_FILTER_INFO,
+  LOG_FILTER_DEBUG,
+  setArea,
+  AreaCode,
 };
 
 export default AgoraRTM;
 export type { RtmClient, RtmConfig };
 export type { ChannelAttributeProperties, RtmChannel } from "./channel";
 export type { RtmError } from "./errors";
+export type { AreaCode } from "./area";
+export type { LogFilterType } from "./log-filters";
 export type { ChannelAttributeOptions } from "./attributes";
 export type { LocalInvitation, RemoteInvitation } from "./invitations";
 export type {

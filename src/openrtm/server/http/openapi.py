@@ -511,13 +511,17 @@ DOCUMENT: dict[str, Any] = {
             "get": {
                 "operationId": "sdkFile",
                 "summary": "The browser SDK: agora-rtm-sdk.js, agora-rtm-sdk.min.js (a global "
-                "AgoraRTM), agora-rtm-sdk.mjs (an ES module)",
+                "AgoraRTM), agora-rtm-sdk.mjs (an ES module), AgoraRTM.d.ts (its TypeScript "
+                "types)",
                 "security": [],
                 "parameters": [{"name": "name", "in": "path", "required": True, "schema": _STR}],
                 "responses": {
                     "200": {
                         "description": "The file, with Access-Control-Allow-Origin: *.",
-                        "content": {"text/javascript": {"schema": {"type": "string"}}},
+                        "content": {
+                            "text/javascript": {"schema": {"type": "string"}},
+                            "application/typescript": {"schema": {"type": "string"}},
+                        },
                     },
                     "404": {
                         "description": "No such file.",

@@ -2,10 +2,10 @@
 
 The built files of ``sdk/js`` ship inside the Python package (``openrtm/web/sdk/``), so that a
 page can load the SDK from the server it talks to with a ``<script>`` tag or an ``import``,
-with no Node.js on the server. They are served with ``Access-Control-Allow-Origin: *``: a page
-on another origin may load them. ``server.json`` tells an SDK loaded from here which
-WebSocket URL to connect to when the app names none (the WebSocket endpoint has a port of its
-own, docs/protocol.md §1.1).
+with no Node.js on the server; ``AgoraRTM.d.ts`` is its TypeScript types. They are served
+with ``Access-Control-Allow-Origin: *``: a page on another origin may load them.
+``server.json`` tells an SDK loaded from here which WebSocket URL to connect to when the app
+names none (the WebSocket endpoint has a port of its own, docs/protocol.md §1.1).
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ SDK_FILES = {
     "agora-rtm-sdk.js": "text/javascript",
     "agora-rtm-sdk.min.js": "text/javascript",
     "agora-rtm-sdk.mjs": "text/javascript",
+    # The types (sdk/js/types/), for editors and tools that fetch them by URL (e.g. Deno's
+    # `// @deno-types`): TypeScript's conventional media type.
+    "AgoraRTM.d.ts": "application/typescript",
 }
 """The files served under ``/sdk/``, with their content types."""
 

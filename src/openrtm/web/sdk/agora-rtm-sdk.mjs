@@ -37,6 +37,10 @@ var EventEmitter = class {
   listeners(event) {
     return (this.events_.get(event) ?? []).map((e) => e.listener);
   }
+  /** The listeners of `event` as registered (this emitter wraps none, so as `listeners`). */
+  rawListeners(event) {
+    return this.listeners(event);
+  }
   listenerCount(event) {
     return this.events_.get(event)?.length ?? 0;
   }
@@ -244,9 +248,9 @@ var RemoteInvitationFailureReason = {
 
 // src/messages.ts
 function toWire(message, code = PeerMessageError.INVALID_MESSAGE, peer = true) {
-  const invalid4 = (text) => rtmError(code, "RtmInvalidArgumentError", text);
+  const invalid5 = (text) => rtmError(code, "RtmInvalidArgumentError", text);
   if (typeof message !== "object" || message === null) {
-    throw invalid4("the message must be an object");
+    throw invalid5("the message must be an object");
   }
   const m = message;
   let type = m.messageType;
@@ -255,29 +259,29 @@ function toWire(message, code = PeerMessageError.INVALID_MESSAGE, peer = true) {
     else if (typeof m.text === "string") type = MessageType.TEXT;
   }
   if (type === MessageType.TEXT) {
-    if (typeof m.text !== "string") throw invalid4("a TEXT message needs a text string");
+    if (typeof m.text !== "string") throw invalid5("a TEXT message needs a text string");
     if (m.rawMessage !== void 0 || m.description !== void 0) {
-      throw invalid4("a TEXT message carries text only");
+      throw invalid5("a TEXT message carries text only");
     }
-    if (isTextTooBig(m.text)) throw invalid4("text over 32 KB");
+    if (isTextTooBig(m.text)) throw invalid5("text over 32 KB");
     const problem = peer ? endCallError(m.text) : null;
-    if (problem !== null) throw invalid4(problem);
+    if (problem !== null) throw invalid5(problem);
     return { text: m.text };
   }
   if (type === MessageType.RAW) {
     const description = m.description ?? "";
     const raw = m.rawMessage;
     if (!(raw instanceof Uint8Array) || typeof description !== "string" || m.text !== void 0) {
-      throw invalid4("a RAW message carries a rawMessage Uint8Array and an optional description");
+      throw invalid5("a RAW message carries a rawMessage Uint8Array and an optional description");
     }
     if (raw.byteLength + utf8Size(description) > MAX_MESSAGE_BYTES) {
-      throw invalid4("raw payload and description over 32 KB");
+      throw invalid5("raw payload and description over 32 KB");
     }
     const wire = { type: "RAW", raw: toBase64(raw) };
     if (description) wire.description = description;
     return wire;
   }
-  throw invalid4(`unsupported message type: ${String(type)}`);
+  throw invalid5(`unsupported message type: ${String(type)}`);
 }
 function fromWire(msg) {
   if (msg.type === MessageType.RAW) {
@@ -1328,8 +1332,17 @@ function serverJsonUrl() {
   if (base === void 0) throw new Error("no script URL: set the `server` config key");
   return new URL("server.json", base).href;
 }
+function isServerUrl(value) {
+  return typeof value === "string" && /^wss?:\/\//i.test(value);
+}
 async function resolveServerUrl(configured) {
   if (configured !== void 0) return configured;
+  const global = globalThis.OPENRTM_SERVER;
+  if (global !== void 0 && global !== null) {
+    if (isServerUrl(global)) return global;
+    const message = "OPENRTM_SERVER must be a ws:// or wss:// URL";
+    throw rtmError(LoginError.UNKNOWN, "RtmUnknownError", message);
+  }
   try {
     const response = await fetch(serverJsonUrl(), { cache: "no-store" });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -1422,6 +1435,7 @@ var SessionFeatures = class extends EventEmitter {
 };
 
 // src/client.ts
+var CONFIG_KEYS = ["enableLogUpload", "logFilter", "enableCloudProxy", "server"];
 var SDK = "js/0.1.0";
 var LOGIN_TIMEOUT_MS = 12e3;
 var REQUEST_TIMEOUT_MS3 = 1e4;
@@ -1680,6 +1694,29 @@ var RtmClient = class extends SessionFeatures {
   /** `createMessage` is the identity in 1.5.1 (spec §1.2). */
   createMessage(message) {
     return message;
+  }
+  /**
+   * Change the config after `createInstance` (spec §1.2, since 1.4.2). Like Agora's, it keeps
+   * the keys whose value is not null or undefined and ignores unknown ones; `logFilter`,
+   * `enableLogUpload` and `enableCloudProxy` have no effect here, and a new `server` is used
+   * from the next connection on. Throws code 1 `RtmInvalidArgumentError` for a config that is
+   * not an object or a `server` that is not a `ws://` / `wss://` URL.
+   */
+  updateConfig(config) {
+    if (typeof config !== "object" || config === null) {
+      throw rtmError(1, "RtmInvalidArgumentError", "the config must be an object");
+    }
+    if (config.server !== void 0 && config.server !== null && !isServerUrl(config.server)) {
+      throw rtmError(1, "RtmInvalidArgumentError", "server must be a ws:// or wss:// URL");
+    }
+    for (const key of CONFIG_KEYS) {
+      const value = config[key];
+      if (value !== void 0 && value !== null) Object.assign(this.config, { [key]: value });
+    }
+  }
+  /** The deprecated name of `updateConfig` (spec §1.2, before 1.4.2). */
+  setParameters(config) {
+    this.updateConfig(config);
   }
   /** Spec §5.4: peer and channel messages share one budget of 180 in 3 s. */
   takeMessageBudget() {
@@ -1960,17 +1997,68 @@ function randomHex2(length) {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+// src/area.ts
+var AreaCode = {
+  GLOBAL: "GLOBAL",
+  INDIA: "INDIA",
+  JAPAN: "JAPAN",
+  ASIA: "ASIA",
+  EUROPE: "EUROPE",
+  CHINA: "CHINA",
+  NORTH_AMERICA: "NORTH_AMERICA"
+};
+var LEGACY_AREA_CODES = /* @__PURE__ */ new Set(["CN", "NA", "EU", "AS", "JP", "IN", "GLOB", "OC", "SA", "AF", "OVS"]);
+var AREA_CODES = new Set(Object.values(AreaCode));
+function setArea(areaConfig) {
+  const { areaCodes, excludedArea } = areaConfig ?? {};
+  if (!Array.isArray(areaCodes) || areaCodes.length === 0) throw invalid4("Invalid area config");
+  if (!areaCodes.every((code) => AREA_CODES.has(code))) throw invalid4("Invalid area config");
+  if (excludedArea === void 0) return;
+  if (excludedArea === AreaCode.GLOBAL) throw invalid4("Excluded area cannot be global");
+  if (areaCodes.includes(excludedArea)) throw invalid4("Excluded area cannot be in areaCodes");
+  if (!AREA_CODES.has(excludedArea)) throw invalid4(`Invalid excludedArea: ${String(excludedArea)}`);
+}
+function checkLegacyAreaCodes(areaCodes) {
+  if (areaCodes === void 0) return;
+  if (!Array.isArray(areaCodes) || areaCodes.length === 0) throw invalid4("Invalid area config");
+  const unknown = areaCodes.filter((code) => !LEGACY_AREA_CODES.has(code));
+  if (unknown.length > 0) throw invalid4(`Invalid area codes: ${unknown.join(", ")}`);
+}
+function invalid4(message) {
+  return rtmError(1, "RtmInvalidArgumentError", message);
+}
+
+// src/log-filters.ts
+var LOG_FILTER_OFF = {
+  error: false,
+  warn: false,
+  info: false,
+  track: false,
+  debug: false
+};
+var LOG_FILTER_ERROR = { ...LOG_FILTER_OFF, error: true };
+var LOG_FILTER_WARNING = { ...LOG_FILTER_ERROR, warn: true };
+var LOG_FILTER_INFO = { ...LOG_FILTER_WARNING, info: true };
+var LOG_FILTER_DEBUG = {
+  error: true,
+  warn: true,
+  info: true,
+  track: true,
+  debug: true
+};
+
 // src/index.ts
-var CONFIG_KEYS = /* @__PURE__ */ new Set(["enableLogUpload", "logFilter", "enableCloudProxy", "server"]);
-function createInstance(appId, config) {
+var CONFIG_KEYS2 = /* @__PURE__ */ new Set(["enableLogUpload", "logFilter", "enableCloudProxy", "server"]);
+function createInstance(appId, config, areaCodes) {
   if (!isValidAppId(appId)) throw invalidArgument("invalid App ID");
   for (const key of Object.keys(config ?? {})) {
-    if (!CONFIG_KEYS.has(key)) throw invalidArgument(`Invalid RTM config: ${key}`);
+    if (!CONFIG_KEYS2.has(key)) throw invalidArgument(`Invalid RTM config: ${key}`);
   }
   const server = config?.server;
-  if (server !== void 0 && (typeof server !== "string" || !/^wss?:\/\//i.test(server))) {
+  if (server !== void 0 && !isServerUrl(server)) {
     throw invalidArgument("Invalid RTM config: server must be a ws:// or wss:// URL");
   }
+  checkLegacyAreaCodes(areaCodes);
   return new RtmClient(appId, { ...config });
 }
 function invalidArgument(message) {
@@ -1988,7 +2076,17 @@ var AgoraRTM = {
   LocalInvitationState,
   RemoteInvitationState,
   LocalInvitationFailureReason,
-  RemoteInvitationFailureReason
+  RemoteInvitationFailureReason,
+  // Spec §1.1: Agora's build name has the form `v<version>-<commits>-g<commit>`; ours says
+  // which SDK it is instead of a commit, so that the build stays byte-for-byte reproducible.
+  BUILD: "v1.5.1-openrtm",
+  LOG_FILTER_OFF,
+  LOG_FILTER_ERROR,
+  LOG_FILTER_WARNING,
+  LOG_FILTER_INFO,
+  LOG_FILTER_DEBUG,
+  setArea,
+  AreaCode
 };
 var index_default = AgoraRTM;
 export {
