@@ -19,6 +19,7 @@ import pytest
 
 import openrtm
 from openrtm.server import AppSpec, Server, ServerConfig
+from tests.redis_server import RedisServer
 
 APP_ID = "0123456789abcdef0123456789abcdef"
 OTHER_APP_ID = "abcdefabcdefabcdefabcdefabcdef12"
@@ -131,3 +132,13 @@ async def make_client() -> AsyncIterator[Callable[..., openrtm.RtmClient]]:
         if client.connection_state != "DISCONNECTED":
             with contextlib.suppress(openrtm.RtmError):
                 await client.logout()
+
+
+@pytest.fixture
+async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
+    """A private ``redis-server`` on a free port, with its data under ``tmp_path``."""
+    server = await RedisServer(tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        await server.kill()
