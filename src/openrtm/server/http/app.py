@@ -17,6 +17,7 @@ from openrtm.server.config import ServerConfig
 from openrtm.server.http import (
     cors,
     demo,
+    expect,
     health,
     media,
     metrics,
@@ -69,6 +70,8 @@ class _MalformedRequests(logging.Filter):
             record.args = (type(exc).__name__,)
         return True
 
+
+expect.install()
 
 _AIOHTTP_SERVER_LOG = logging.getLogger("aiohttp.server")
 if not any(isinstance(f, _MalformedRequests) for f in _AIOHTTP_SERVER_LOG.filters):
