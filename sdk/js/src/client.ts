@@ -22,6 +22,15 @@ import {
 } from "./errors";
 import { isValidUserId, RateWindows, RENEW_TOKEN_RATE } from "./limits";
 import {
+  MediaTransfers,
+  mediaSession,
+  type MediaMessageParams,
+  type MediaSession,
+  type MediaTransferHandler,
+} from "./media";
+import type { RtmFileMessage, RtmImageMessage } from "./media-messages";
+import {
+  createMessage,
   fromWire,
   toWire,
   type PeerMessageSendResult,
@@ -87,6 +96,9 @@ export class RtmClient extends SessionFeatures {
   /** Who is logged in, and the session to resume after a lost link (protocol §3.1). */
   private credentials: { uid: string; token: string | null } | null = null;
   private sessionId: string | null = null;
+  /** The session's media base URL and ticket, from its login reply (protocol §3.1, §10.1). */
+  private media: MediaSession | null = null;
+  private readonly transfers: MediaTransfers;
   /** Spec §3.2: `TokenExpired` is told once per expired token while RECONNECTING. */
   private tokenExpiredTold = false;
   /** Requests waiting for a reconnection to end (spec §1.2: up to their timeout). */
@@ -121,6 +133,10 @@ export class RtmClient extends SessionFeatures {
     };
     this.presence = new Presence(link);
     this.attributes = new Attributes(link);
+    // Protocol §10.1: transfers need CONNECTED, and the ticket of the session now logged in
+    // (a new session after a lost link has a new one).
+    const connected = () => this.state === ConnectionState.CONNECTED && !this.loggingOut;
+    this.transfers = new MediaTransfers({ session: () => (connected() ? this.media : null) });
   }
 
   /** The connection state (spec §3.1). */
@@ -286,7 +302,8 @@ export class RtmClient extends SessionFeatures {
     if (!isValidUserId(peerId)) {
       throw rtmError(PeerMessageError.INVALID_USERID, "RtmInvalidArgumentError", "invalid peer id");
     }
-    const msg = toWire(message);
+    const wire = toWire(message);
+    const msg = wire instanceof Promise ? await wire : wire; // media-messages.ts: a thumbnail
     const started = Date.now();
     let conn = this.host.connection();
     if (conn === null && this.host.reconnecting()) {
@@ -327,9 +344,23 @@ export class RtmClient extends SessionFeatures {
     return new RtmChannel(channelId, this.host);
   }
 
-  /** `createMessage` is the identity in 1.5.1 (spec §1.2). */
+  /** `createMessage` (spec §1.2): the identity, but FILE/IMAGE get their defaults (1.4.x). */
   createMessage<T>(message: T): T {
-    return message;
+    return createMessage(message);
+  }
+
+  /** Upload a FILE or IMAGE message's object (spec §1.2, ≤ 1.4.x; media.ts). */
+  createMediaMessageByUploading(
+    blob: Blob,
+    params?: MediaMessageParams,
+    handler?: MediaTransferHandler,
+  ): Promise<RtmFileMessage | RtmImageMessage> {
+    return this.transfers.upload(blob, params, handler);
+  }
+
+  /** Download a FILE or IMAGE message's object as a Blob (spec §1.2, ≤ 1.4.x; media.ts). */
+  downloadMedia(mediaId: string, handler?: MediaTransferHandler): Promise<Blob> {
+    return this.transfers.download(mediaId, handler);
   }
 
   /** Spec §5.4: peer and channel messages share one budget of 180 in 3 s. */
@@ -373,6 +404,7 @@ export class RtmClient extends SessionFeatures {
     this.conn = null;
     this.credentials = null;
     this.sessionId = null;
+    this.media = null;
     this.leaveAllChannels();
     this.presence.clear(); // following ends with the session (protocol §3.14)
     this.attributes.clear(); // and so do user attributes (protocol §3.17)
@@ -523,6 +555,7 @@ export class RtmClient extends SessionFeatures {
         return null;
       }
       const sessionId = typeof reply?.session_id === "string" ? reply.session_id : "";
+      this.media = mediaSession(reply, url); // this attempt is the current one (checked above)
       return { conn, sessionId, resumed: reply?.resumed === true };
     } catch (error) {
       conn?.close();
@@ -535,6 +568,7 @@ export class RtmClient extends SessionFeatures {
     this.conn = null; // its close is ours now, not a kick
     this.credentials = null;
     this.sessionId = null;
+    this.media = null;
     this.leaveAllChannels(); // protocol §3.8: logging out leaves every channel
     this.presence.clear(); // spec §6.9: logging out ends every subscription
     this.attributes.clear(); // spec §6.6: and wipes this user's attributes

@@ -55,9 +55,12 @@ export type { RtmClient, RtmConfig };
 export type { ChannelAttributeProperties, RtmChannel } from "./channel";
 export type { RtmError } from "./errors";
 export type { ChannelAttributeOptions } from "./attributes";
+export type { MediaMessageParams, MediaOperationProgress, MediaTransferHandler } from "./media";
 export type {
   PeerMessageSendResult,
   ReceivedMessageProperties,
+  RtmFileMessage,
+  RtmImageMessage,
   RtmMessage,
   RtmRawMessage,
   RtmTextMessage,
