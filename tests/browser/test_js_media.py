@@ -9,7 +9,7 @@ proxy in front of the HTTP face (tests/proxy.py), told to SDKs as the server's p
 
 from __future__ import annotations
 
-import asyncio
+import base64
 import dataclasses
 import itertools
 import os
@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 from playwright.async_api import Page
 
-import openrtm
 from openrtm.server import Server, ServerConfig
 from tests.conftest import APP_ID, ClientFactory, Recorder, ServerFactory, unit, until
 from tests.proxy import TcpProxy
@@ -218,3 +217,343 @@ async def test_python_uploads_the_page_downloads_with_sniffed_types(
             got["mediaId"],
         )
         assert (download[0], bytes(download[1])) == (mime, data), name
+
+
+async def test_create_message_forwarding_and_channel_messages(
+    page: Page, server: Server, make_client: ClientFactory
+) -> None:
+    python = make_client(server)
+    heard = Recorder(python, "MessageFromPeer")
+    await python.login("py")
+    await web_client(page, server, "web")
+    thumb = sniffable()["png"][0]
+    image = await python.create_media_message_by_uploading(
+        sniffable()["gif"][0], {"messageType": "IMAGE", "fileName": "g.gif", "thumbnail": thumb}
+    )
+    await python.send_message_to_peer(image, "web")
+    await until_heard(page, "MessageFromPeer")
+    # The page sends back what it received, thumbnail Blob and all.
+    assert await page.evaluate("client.sendMessageToPeer(received[0], 'py')") == {
+        "hasPeerReceived": True
+    }
+    got, _, _ = await heard.wait_for("MessageFromPeer")
+    assert got == image
+
+    # Spec §1.2 (1.4.x): createMessage rebuilds a FILE/IMAGE message from a known media id.
+    rebuilt = await page.evaluate(
+        """async (mediaId) => {
+            const text = { text: "hi" };
+            return {
+                file: await shown(client.createMessage({ mediaId, messageType: "FILE" })),
+                image: await shown(client.createMessage({ mediaId, messageType: "IMAGE" })),
+                identity: client.createMessage(text) === text,
+            };
+        }""",
+        image.media_id,
+    )
+    assert rebuilt["identity"]
+    base = {"mediaId": image.media_id, "fileName": "", "description": "", "size": 0}
+    assert rebuilt["file"] == {
+        **base,
+        "messageType": "FILE",
+        "thumbnail": None,
+        "thumbnailType": None,
+    }
+    assert rebuilt["image"] == {
+        **rebuilt["file"],
+        "messageType": "IMAGE",
+        "width": 0,
+        "height": 0,
+        "thumbnailWidth": 0,
+        "thumbnailHeight": 0,
+    }
+
+    # In a channel, both ways; the page's message has a thumbnail Blob the SDK never saw.
+    room = python.create_channel("room")
+    in_room = Recorder(room, "ChannelMessage")  # type: ignore[arg-type]
+    await room.join()
+    await page.evaluate(
+        """async (mediaId) => {
+            window.room = client.createChannel("room");
+            room.on("ChannelMessage", async (message, memberId) =>
+                heard.push(["ChannelMessage", await shown(message), memberId]));
+            await room.join();
+            await room.sendMessage({
+                messageType: "IMAGE", mediaId, fileName: "g.gif", size: 46, width: 3, height: 2,
+                thumbnail: new Blob([new Uint8Array([1, 2, 3])]),
+            });
+        }""",
+        image.media_id,
+    )
+    got, member, _ = await in_room.wait_for("ChannelMessage")
+    assert member == "web"
+    assert (got.message_type, got.media_id, got.file_name, got.size) == (
+        "IMAGE",
+        image.media_id,
+        "g.gif",
+        46,
+    )
+    assert (got.width, got.height, got.thumbnail) == (3, 2, b"\x01\x02\x03")
+    file = python.create_message({"mediaId": image.media_id, "messageType": "FILE", "size": 9})
+    file.description = "in the room"
+    await room.send_message(file)
+    [(_, shown, member)] = await until_heard(page, "ChannelMessage")
+    assert member == "py"
+    assert shown == {
+        **base,
+        "size": 9,
+        "description": "in the room",
+        "messageType": "FILE",
+        "thumbnail": None,
+        "thumbnailType": None,
+    }
+
+    # Invalid FILE/IMAGE messages: code 7 to a peer, 4 to a channel (spec §4.4, §4.7).
+    refused = await page.evaluate(
+        """async (mediaId) => {
+            const bad = [
+                { messageType: "FILE", mediaId: "short" },
+                { messageType: "FILE" },
+                { messageType: "IMAGE", mediaId, thumbnail: "not a Blob" },
+                { messageType: "IMAGE", mediaId, width: -1 },
+                { messageType: "FILE", mediaId, text: "and text" },
+                { messageType: "FILE", mediaId, description: "d".repeat(32 * 1024 - 2),
+                  thumbnail: new Blob(["abc"]) },
+            ];
+            const out = [];
+            for (const m of bad) {
+                out.push([await failure(client.sendMessageToPeer(m, "py")),
+                          await failure(room.sendMessage(m))]);
+            }
+            return out;
+        }""",
+        image.media_id,
+    )
+    assert refused == [[[7, "RtmInvalidArgumentError"], [4, "RtmInvalidArgumentError"]]] * 6
+
+
+async def test_progress_about_once_a_second_and_cancel_with_code_6(
+    page: Page, server: Server, proxy: TcpProxy, make_client: ClientFactory
+) -> None:
+    python = make_client(server)
+    await python.login("py")
+    size = 4 * MiB
+    data = os.urandom(size)
+    known = await python.create_media_message_by_uploading(data)
+    await web_client(page, server, "web")
+    # A slow link (64 KiB per 40 ms, about 1.6 MB/s): 4 MiB take about 2.5 s.
+    proxy.throttle(0.04)
+    reports = await page.evaluate(
+        """async (mediaId) => {
+            const reports = [];
+            const start = performance.now();
+            const blob = await client.downloadMedia(mediaId, {
+                onOperationProgress: (p) => reports.push([performance.now() - start, p]),
+            });
+            window.downloaded = blob;
+            return reports;
+        }""",
+        known.media_id,
+    )
+    # 4 MiB as a JSON list would take the test's time: as base64, a string, they do not.
+    as_base64 = """() => new Promise((resolve) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result.split(",")[1]);
+        reader.readAsDataURL(downloaded);
+    })"""
+    assert await page.evaluate(as_base64) == base64.b64encode(data).decode()
+    assert reports[-1][1] == {"currentSize": size, "totalSize": size}
+    assert [p for _, p in reports if 0 < p["currentSize"] < size], reports
+    assert all(p["totalSize"] == size for _, p in reports)
+    sizes = [p["currentSize"] for _, p in reports]
+    assert sizes == sorted(sizes)
+    times = [t for t, _ in reports[:-1]]  # the last report comes at the end, whenever
+    assert all(b - a >= 900 for a, b in itertools.pairwise(times)), reports
+
+    # Cancelled under way: a download through the slow link, then an upload through a silent
+    # one (its first megabytes fill the socket buffers, then nothing moves), reject with 6
+    # (spec §4.16).
+    page_cancel = """async ([what, mediaId]) => {
+        const controller = new AbortController();
+        let resolveUnderWay;
+        const underWay = new Promise((r) => { resolveUnderWay = r; });
+        const handler = { cancelSignal: controller.signal, onOperationProgress: resolveUnderWay };
+        const transfer = failure(what === "download"
+            ? client.downloadMedia(mediaId, handler)
+            : client.createMediaMessageByUploading(
+                new Blob([new Uint8Array(16 * 1024 * 1024)]), {}, handler));
+        await underWay;
+        controller.abort();
+        return await transfer;
+    }"""
+    cancelled = await page.evaluate(page_cancel, ["download", known.media_id])
+    assert cancelled == [6, "RtmInvalidStatusError"]
+    proxy.throttle(0)
+    proxy.pause()
+    cancelled = await page.evaluate(page_cancel, ["upload", known.media_id])
+    assert cancelled == [6, "RtmInvalidStatusError"]
+    proxy.drop()  # what the server had of the upload ends where it was
+    proxy.resume()
+    # The server got a body cut short and keeps nothing of it (protocol §10.3).
+    await until(lambda: not server.node.media._transfers, timeout=unit(10))
+    files = [p.name for p in server.config.media_dir.rglob("*") if p.is_file()]
+    assert files == [known.media_id]
+
+    # A signal aborted already: 6 before any I/O.
+    assert (
+        await page.evaluate(
+            """async (mediaId) => {
+            const signal = AbortSignal.abort();
+            return [
+                await failure(client.downloadMedia(mediaId, { cancelSignal: signal })),
+                await failure(client.createMediaMessageByUploading(new Blob(["x"]), {},
+                                                                   { cancelSignal: signal })),
+            ];
+        }""",
+            known.media_id,
+        )
+        == [[6, "RtmInvalidStatusError"]] * 2
+    )
+
+
+async def test_every_code_the_page_can_get(
+    page: Page, start_server: ServerFactory, make_client: ClientFactory
+) -> None:
+    server = await start_server(media_max_bytes=100)
+    await page.add_script_tag(url=server.http_url + "sdk/agora-rtm-sdk.js")
+    await page.evaluate(PAGE_HELPERS)
+    calls = """async () => {
+        const one = new Blob(["x"]);
+        return [
+            await failure(client.createMediaMessageByUploading(one, { messageType: "FILE" })),
+            await failure(client.downloadMedia("A".repeat(32))),
+        ];
+    }"""
+    # Not logged in: before the first login (spec §4.16: 102).
+    await page.evaluate(f"window.client = AgoraRTM.createInstance('{APP_ID}')")
+    assert await page.evaluate(calls) == [[102, "RtmInvalidStatusError"]] * 2
+    await page.evaluate("client.login({ uid: 'web' })")
+    codes = await page.evaluate(
+        """async () => {
+            const upload = (blob, params, handler) =>
+                failure(client.createMediaMessageByUploading(blob, params, handler));
+            const download = (id, handler) => failure(client.downloadMedia(id, handler));
+            const x = new Blob(["x"]);
+            return {
+                empty: await upload(new Blob([]), {}),
+                notABlob: await upload(new Uint8Array([1]), {}),
+                text: await upload(x, { messageType: "TEXT" }),
+                fileName: await upload(x, { fileName: 5 }),
+                thumbnail: await upload(x, { thumbnail: new Uint8Array([1]) }),
+                width: await upload(x, { messageType: "IMAGE", width: 1.5 }),
+                over32KB: await upload(x, { fileName: "f", description: "d".repeat(32 * 1024) }),
+                handler: await upload(x, {}, { cancelSignal: "no" }),
+                progress: await upload(x, {}, { onOperationProgress: 5 }),
+                over30MB: await upload(new Blob([new Uint8Array(30 * 1024 * 1024 + 1)]), {}),
+                overServerLimit: await upload(new Blob([new Uint8Array(101)]), {}),
+                noId: await download(""),
+                idType: await download(7),
+                downloadHandler: await download("A".repeat(32), { cancelSignal: {} }),
+                unknownId: await download("A".repeat(32)),
+                notAnId: await download("no/such/thing"),
+            };
+        }"""
+    )
+    invalid = [2, "RtmInvalidArgumentError"]
+    assert codes == {
+        "empty": invalid,
+        "notABlob": invalid,
+        "text": invalid,
+        "fileName": invalid,
+        "thumbnail": invalid,
+        "width": invalid,
+        "over32KB": invalid,
+        "handler": invalid,
+        "progress": invalid,
+        "over30MB": [4, "RtmLimitExceededError"],  # the SDK's own check (spec §5.2)
+        "overServerLimit": [4, "RtmLimitExceededError"],  # the server's (protocol §10.2)
+        "noId": invalid,
+        "idType": invalid,
+        "downloadHandler": invalid,
+        "unknownId": [4, "RtmInvalidArgumentError"],
+        "notAnId": [4, "RtmInvalidArgumentError"],
+    }
+    # Nothing reached the store: the SDK refused before any I/O, the server by Content-Length.
+    assert server.node.media.bytes_in == 0
+    # The server's limit itself is allowed.
+    upload = "client.createMediaMessageByUploading(new Blob([new Uint8Array(100)]))"
+    assert await page.evaluate(f"{upload}.then((m) => m.size)") == 100
+
+    # Not logged in again after a logout.
+    await page.evaluate("client.logout()")
+    assert await page.evaluate(calls) == [[102, "RtmInvalidStatusError"]] * 2
+
+
+async def test_a_tenth_concurrent_transfer_is_refused_with_code_5(
+    page: Page, server: Server, proxy: TcpProxy, make_client: ClientFactory
+) -> None:
+    python = make_client(server)
+    await python.login("py")
+    known = await python.create_media_message_by_uploading(b"known")
+    await web_client(page, server, "web")
+    proxy.pause()
+    refused = await page.evaluate(
+        """async (mediaId) => {
+            window.transfers = [];
+            for (let i = 0; i < 8; i++) {
+                transfers.push(client.createMediaMessageByUploading(new Blob([String(i)])));
+            }
+            transfers.push(client.downloadMedia(mediaId));
+            return [
+                await failure(client.createMediaMessageByUploading(new Blob(["tenth"]))),
+                await failure(client.downloadMedia(mediaId)),
+            ];
+        }""",
+        known.media_id,
+    )
+    assert refused == [[5, "RtmLimitExceededError"]] * 2
+    proxy.resume()
+    done = await page.evaluate(
+        """async () => {
+            const results = await Promise.all(transfers);
+            const last = results.pop();
+            return [results.map((m) => m.size), await bytesOf(last),
+                    (await client.createMediaMessageByUploading(new Blob(["now fine"]))).size];
+        }"""
+    )
+    assert done == [[1] * 8, list(b"known"), 8]
+
+
+async def test_a_new_session_after_a_server_restart_has_its_own_url_and_ticket(
+    page: Page, make_client: ClientFactory, tmp_path: Path
+) -> None:
+    first = Server(ServerConfig(host="127.0.0.1", port=0, data_dir=tmp_path / "a"))
+    await first.start()
+    port, first_http_port = first.gateway.port, first.http.port
+    await web_client(page, first, "web", first.url)
+    before = await page.evaluate(
+        "client.createMediaMessageByUploading(new Blob(['kept'])).then((m) => m.mediaId)"
+    )
+    await first.stop()
+    await page.wait_for_function("heard.at(-1) === 'RECONNECTING'", timeout=unit(5) * 1000)
+    # http_port=0: the HTTP face moves, and the new session's ticket is another one.
+    second = Server(ServerConfig(host="127.0.0.1", port=port, http_port=0, data_dir=tmp_path / "a"))
+    await second.start()
+    try:
+        await page.wait_for_function("heard.at(-1) === 'CONNECTED'", timeout=unit(10) * 1000)
+        assert second.http.port != first_http_port
+        after = await page.evaluate(
+            """async (before) => {
+                const message = await client.createMediaMessageByUploading(new Blob(["new"]));
+                return [await bytesOf(await client.downloadMedia(before)),
+                        await bytesOf(await client.downloadMedia(message.mediaId))];
+            }""",
+            before,
+        )
+        assert after == [list(b"kept"), list(b"new")]
+        python = make_client(second)
+        await python.login("py")
+        assert await python.download_media(before) == b"kept"
+    finally:
+        await page.evaluate("client.logout()")
+        await second.stop()
