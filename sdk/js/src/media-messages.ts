@@ -195,7 +195,10 @@ export function mediaToWire(
     return wire;
   };
   const bytes = thumbnailBytes(m.thumbnail);
-  return bytes instanceof Uint8Array ? withThumb(bytes) : bytes.then(withThumb);
+  if (bytes instanceof Uint8Array) return withThumb(bytes);
+  return bytes.then(withThumb, () => {
+    throw invalid("the thumbnail cannot be read");
+  });
 }
 
 /** The Web shape of a received FILE or IMAGE message (spec §1.6). */

@@ -172,7 +172,11 @@ export class MediaTransfers {
     let result: UploadResult;
     try {
       // The message carries the thumbnail's bytes: read them now, so it is sent at once.
-      if (thumbnail !== undefined) await thumbnailBytes(thumbnail);
+      if (thumbnail !== undefined) {
+        await Promise.resolve(thumbnailBytes(thumbnail)).catch(() => {
+          throw invalid("the thumbnail cannot be read"); // as the Python SDK's unreadable file
+        });
+      }
       const xhr = new XMLHttpRequest();
       xhr.open("POST", `${session.httpUrl}media`);
       xhr.setRequestHeader("Content-Type", "application/octet-stream");

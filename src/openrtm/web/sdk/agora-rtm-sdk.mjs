@@ -334,7 +334,10 @@ function mediaToWire(m, type, invalid3) {
     return wire;
   };
   const bytes = thumbnailBytes(m.thumbnail);
-  return bytes instanceof Uint8Array ? withThumb(bytes) : bytes.then(withThumb);
+  if (bytes instanceof Uint8Array) return withThumb(bytes);
+  return bytes.then(withThumb, () => {
+    throw invalid3("the thumbnail cannot be read");
+  });
 }
 function mediaFromWire(type, media, description) {
   const file = {
@@ -940,7 +943,11 @@ var MediaTransfers = class {
     const session = this.begin("upload");
     let result;
     try {
-      if (thumbnail !== void 0) await thumbnailBytes(thumbnail);
+      if (thumbnail !== void 0) {
+        await Promise.resolve(thumbnailBytes(thumbnail)).catch(() => {
+          throw invalid3("the thumbnail cannot be read");
+        });
+      }
       const xhr = new XMLHttpRequest();
       xhr.open("POST", `${session.httpUrl}media`);
       xhr.setRequestHeader("Content-Type", "application/octet-stream");
