@@ -364,7 +364,7 @@ async def test_progress_about_once_a_second_and_cancel_with_code_6(
     assert await page.evaluate(as_base64) == base64.b64encode(data).decode()
     assert reports[-1][1] == {"currentSize": size, "totalSize": size}
     assert [p for _, p in reports if 0 < p["currentSize"] < size], reports
-    assert all(p["totalSize"] == size for _, p in reports)
+    assert all(p["totalSize"] == size and p["currentSize"] > 0 for _, p in reports)
     sizes = [p["currentSize"] for _, p in reports]
     assert sizes == sorted(sizes)
     times = [t for t, _ in reports[:-1]]  # the last report comes at the end, whenever
@@ -522,6 +522,27 @@ async def test_a_tenth_concurrent_transfer_is_refused_with_code_5(
         }"""
     )
     assert done == [[1] * 8, list(b"known"), 8]
+
+
+async def test_an_upload_the_server_stops_waiting_for_is_code_3(
+    page: Page, server: Server, proxy: TcpProxy
+) -> None:
+    await web_client(page, server, "web")
+    # One upload at full speed first: the CORS preflight is cached (protocol §10.1) and the
+    # connection is open.
+    warm = await page.evaluate(
+        "client.createMediaMessageByUploading(new Blob(['warm'])).then((m) => m.mediaId)"
+    )
+    # Then a link that passes one read every 0.5 s, and a server that waits 0.2 s for the
+    # next byte of a body: it answers 408 (protocol §10.2) and the page gets code 3. (The
+    # SDK's own timer, 120 s without progress, spec §4.17, is too long for a test.)
+    server.node.config = dataclasses.replace(server.node.config, media_stall_timeout=0.2)
+    proxy.throttle(0.5)
+    upload = "client.createMediaMessageByUploading(new Blob([new Uint8Array(70000)]))"
+    assert await page.evaluate(f"failure({upload})") == [3, "RtmTimeoutError"]
+    # Nothing is kept of it (protocol §10.3).
+    files = [p.name for p in server.config.media_dir.rglob("*") if p.is_file()]
+    assert files == [warm]
 
 
 async def test_a_new_session_after_a_server_restart_has_its_own_url_and_ticket(

@@ -254,7 +254,7 @@ export class MediaTransfers {
       }
     };
     return new Promise<ArrayBuffer>((resolve, reject) => {
-      let reported = -1;
+      let reported = 0; // no report before a byte has moved
       let nextReport = Date.now() + PROGRESS_EVERY_MS;
       let done = false;
       const finish = (error: RtmError | null, result?: ArrayBuffer) => {

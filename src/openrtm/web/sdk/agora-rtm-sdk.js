@@ -1038,7 +1038,7 @@ var AgoraRTM = (() => {
         }
       };
       return new Promise((resolve, reject) => {
-        let reported = -1;
+        let reported = 0;
         let nextReport = Date.now() + PROGRESS_EVERY_MS;
         let done = false;
         const finish = (error, result) => {

@@ -1012,7 +1012,7 @@ var MediaTransfers = class {
       }
     };
     return new Promise((resolve, reject) => {
-      let reported = -1;
+      let reported = 0;
       let nextReport = Date.now() + PROGRESS_EVERY_MS;
       let done = false;
       const finish = (error, result) => {
