@@ -18,7 +18,6 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, Locator, Page, expect
 
-import openrtm
 from openrtm.server import Server
 from tests.conftest import unit
 
@@ -48,15 +47,6 @@ def png(width: int, height: int) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
-
-
-def sdk_has(method: str) -> pytest.MarkDecorator:
-    """Skip until the built SDK has ``method``: FILE/IMAGE media reach it from branch
-    js-media; the demo's walk-through of them waits for that.
-    """
-    built = Path(openrtm.__file__).parent / "web" / "sdk" / "agora-rtm-sdk.js"
-    missing = method not in built.read_text(encoding="utf-8")
-    return pytest.mark.skipif(missing, reason=f"the browser SDK has no {method} yet")
 
 
 def wait() -> dict[str, float]:
@@ -278,7 +268,6 @@ async def test_calls_accepted_refused_and_cancelled(
     await expect(call_status(bob)).to_have_text("alice hung up", **wait())
 
 
-@sdk_has("createMediaMessageByUploading")
 async def test_an_image_and_a_file_sent_with_progress(
     pages: tuple[Page, Page], server: Server, tmp_path: Path
 ) -> None:

@@ -24,6 +24,7 @@ from openrtm.protocol.codes import (
     ChannelMessageError,
     CreateChannelError,
     CreateInstanceError,
+    DownloadMediaError,
     GetChannelMemberCountError,
     GetMembersError,
     InvitationApiCallError,
@@ -36,6 +37,7 @@ from openrtm.protocol.codes import (
     QueryPeersBySubscriptionOptionError,
     QueryPeersOnlineStatusError,
     RenewTokenError,
+    UploadMediaError,
     web_error_name,
 )
 from openrtm.protocol.tokens import build_token_007
@@ -48,6 +50,10 @@ CHANNELS = "tests.browser.test_js_channels"
 PRESENCE = "tests.browser.test_js_presence"
 ATTRIBUTES = "tests.browser.test_js_attributes"
 SDK = "tests.browser.test_js_sdk"
+MEDIA = "tests.browser.test_js_media"
+MEDIA_CODES = (MEDIA, "test_every_code_the_page_can_get")
+TENTH = (MEDIA, "test_a_tenth_concurrent_transfer_is_refused_with_code_5")
+CANCEL = (MEDIA, "test_progress_about_once_a_second_and_cancel_with_code_6")
 INVITATIONS = (
     "tests.browser.test_js_invitations",
     "test_every_invitation_api_call_error",
@@ -219,6 +225,21 @@ CATALOGUE: dict[IntEnum, tuple[str, str] | str] = {
     " NOT_LOGGEDIN instead (protocol §3.21)",
     InvitationApiCallError.EXCEED_LIMIT: "wire only: the SDK reports LocalInvitationFailure"
     " UNKNOWN instead (protocol §3.21)",
+    UploadMediaError.FAILURE: SERVER_FAULT,
+    UploadMediaError.INVALID_ARGUMENT: MEDIA_CODES,
+    UploadMediaError.TIMEOUT: (MEDIA, "test_an_upload_the_server_stops_waiting_for_is_code_3"),
+    UploadMediaError.SIZE_OVERFLOW: MEDIA_CODES,
+    UploadMediaError.CONCURRENCY_LIMIT_EXCEEDED: TENTH,
+    UploadMediaError.INTERRUPTED: CANCEL,
+    UploadMediaError.NOT_LOGGED_IN: MEDIA_CODES,
+    DownloadMediaError.FAILURE: SERVER_FAULT,
+    DownloadMediaError.INVALID_ARGUMENT: MEDIA_CODES,
+    DownloadMediaError.TIMEOUT: "the SDK's own 120 s without progress (spec §4.16): not run, as"
+    " it would take two minutes; the upload's code 3 is tested",
+    DownloadMediaError.NOT_EXIST: MEDIA_CODES,
+    DownloadMediaError.CONCURRENCY_LIMIT_EXCEEDED: TENTH,
+    DownloadMediaError.INTERRUPTED: CANCEL,
+    DownloadMediaError.NOT_LOGGED_IN: MEDIA_CODES,
     CreateInstanceError.INVALID_ARGUMENT: (SDK, "test_errors_are_the_web_sdks"),
     CreateChannelError.INVALID_ARGUMENT: (CHANNELS, "test_channel_errors_are_the_web_sdks"),
 }
@@ -240,8 +261,10 @@ ENUMS: tuple[type[IntEnum], ...] = (
     InvitationApiCallError,
     CreateInstanceError,
     CreateChannelError,
+    UploadMediaError,
+    DownloadMediaError,
 )
-"""The spec §4 enums of the methods covered here (4.1–4.15)."""
+"""The spec §4 enums of the Web API: all of them (4.1–4.16)."""
 
 
 def test_the_catalogue_covers_every_code() -> None:

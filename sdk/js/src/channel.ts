@@ -162,7 +162,8 @@ export class RtmChannel extends EventEmitter {
     if (this.membership !== Membership.JOINED) {
       throw status(ChannelMessageError.NOT_IN_CHANNEL, "not in this channel");
     }
-    const msg = toWire(message, ChannelMessageError.INVALID_MESSAGE, false);
+    const wire = toWire(message, ChannelMessageError.INVALID_MESSAGE, false);
+    const msg = wire instanceof Promise ? await wire : wire; // media-messages.ts: a thumbnail
     if (!host.takeMessageBudget()) {
       throw limit(ChannelMessageError.TOO_OFTEN, "over 180 messages in 3 s");
     }

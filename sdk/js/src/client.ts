@@ -23,6 +23,15 @@ import {
 import { INVITATION_PUSHES, Invitations } from "./invitations";
 import { isValidUserId, RateWindows, RENEW_TOKEN_RATE } from "./limits";
 import {
+  MediaTransfers,
+  mediaSession,
+  type MediaMessageParams,
+  type MediaSession,
+  type MediaTransferHandler,
+} from "./media";
+import type { RtmFileMessage, RtmImageMessage } from "./media-messages";
+import {
+  createMessage,
   fromWire,
   toWire,
   type PeerMessageSendResult,
@@ -92,6 +101,9 @@ export class RtmClient extends SessionFeatures {
   /** Who is logged in, and the session to resume after a lost link (protocol §3.1). */
   private credentials: { uid: string; token: string | null } | null = null;
   private sessionId: string | null = null;
+  /** The session's media base URL and ticket, from its login reply (protocol §3.1, §10.1). */
+  private media: MediaSession | null = null;
+  private readonly transfers: MediaTransfers;
   /** Spec §3.2: `TokenExpired` is told once per expired token while RECONNECTING. */
   private tokenExpiredTold = false;
   /** Pending `renewToken()` calls, which a `logout()` rejects with 201 (spec §4.3). */
@@ -130,6 +142,10 @@ export class RtmClient extends SessionFeatures {
     this.attributes = new Attributes(link);
     const session = () => this.sessionId;
     this.invitations = new Invitations({ ...this.host, session, client: this });
+    // Protocol §10.1: transfers need CONNECTED, and the ticket of the session now logged in
+    // (a new session after a lost link has a new one).
+    const connected = () => this.state === ConnectionState.CONNECTED && !this.loggingOut;
+    this.transfers = new MediaTransfers({ session: () => (connected() ? this.media : null) });
   }
 
   /** The connection state (spec §3.1). */
@@ -306,7 +322,8 @@ export class RtmClient extends SessionFeatures {
     if (!isValidUserId(peerId)) {
       throw rtmError(PeerMessageError.INVALID_USERID, "RtmInvalidArgumentError", "invalid peer id");
     }
-    const msg = toWire(message);
+    const wire = toWire(message);
+    const msg = wire instanceof Promise ? await wire : wire; // media-messages.ts: a thumbnail
     const started = Date.now();
     let conn = this.host.connection();
     if (conn === null && this.host.reconnecting()) {
@@ -347,9 +364,9 @@ export class RtmClient extends SessionFeatures {
     return new RtmChannel(channelId, this.host);
   }
 
-  /** `createMessage` is the identity in 1.5.1 (spec §1.2). */
+  /** `createMessage` (spec §1.2): the identity, but FILE/IMAGE get their defaults (1.4.x). */
   createMessage<T>(message: Partial<T>): T {
-    return message as T;
+    return createMessage(message as T);
   }
 
   /**
@@ -375,6 +392,20 @@ export class RtmClient extends SessionFeatures {
   /** The deprecated name of `updateConfig` (spec §1.2, before 1.4.2). */
   setParameters(config: RtmConfig): void {
     this.updateConfig(config);
+  }
+
+  /** Upload a FILE or IMAGE message's object (spec §1.2, ≤ 1.4.x; media.ts). */
+  createMediaMessageByUploading(
+    blob: Blob,
+    params?: MediaMessageParams,
+    handler?: MediaTransferHandler,
+  ): Promise<RtmFileMessage | RtmImageMessage> {
+    return this.transfers.upload(blob, params, handler);
+  }
+
+  /** Download a FILE or IMAGE message's object as a Blob (spec §1.2, ≤ 1.4.x; media.ts). */
+  downloadMedia(mediaId: string, handler?: MediaTransferHandler): Promise<Blob> {
+    return this.transfers.download(mediaId, handler);
   }
 
   /** Spec §5.4: peer and channel messages share one budget of 180 in 3 s. */
@@ -418,6 +449,7 @@ export class RtmClient extends SessionFeatures {
     this.conn = null;
     this.credentials = null;
     this.sessionId = null;
+    this.media = null;
     this.leaveAllChannels();
     this.presence.clear(); // following ends with the session (protocol §3.14)
     this.attributes.clear(); // and so do user attributes (protocol §3.17)
@@ -572,6 +604,7 @@ export class RtmClient extends SessionFeatures {
         return null;
       }
       const sessionId = typeof reply?.session_id === "string" ? reply.session_id : "";
+      this.media = mediaSession(reply, url); // this attempt is the current one (checked above)
       return { conn, sessionId, resumed: reply?.resumed === true };
     } catch (error) {
       conn?.close();
@@ -584,6 +617,7 @@ export class RtmClient extends SessionFeatures {
     this.conn = null; // its close is ours now, not a kick
     this.credentials = null;
     this.sessionId = null;
+    this.media = null;
     this.leaveAllChannels(); // protocol §3.8: logging out leaves every channel
     this.presence.clear(); // spec §6.9: logging out ends every subscription
     this.attributes.clear(); // spec §6.6: and wipes this user's attributes

@@ -87,9 +87,12 @@ export type { AreaCode } from "./area";
 export type { LogFilterType } from "./log-filters";
 export type { ChannelAttributeOptions } from "./attributes";
 export type { LocalInvitation, RemoteInvitation } from "./invitations";
+export type { MediaMessageParams, MediaOperationProgress, MediaTransferHandler } from "./media";
 export type {
   PeerMessageSendResult,
   ReceivedMessageProperties,
+  RtmFileMessage,
+  RtmImageMessage,
   RtmMessage,
   RtmRawMessage,
   RtmTextMessage,

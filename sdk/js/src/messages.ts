@@ -1,11 +1,23 @@
 /**
- * Messages as the app sees them (spec §1.6) and as the wire carries them (protocol §3.3).
- * This increment sends and receives TEXT and RAW; FILE and IMAGE (≤ 1.4.x media) come later.
+ * Messages as the app sees them (spec §1.6) and as the wire carries them (protocol §3.3):
+ * TEXT and RAW here, FILE and IMAGE (≤ 1.4.x media) in media-messages.ts.
  */
 
+import { fromBase64, toBase64 } from "./base64";
 import { MessageType } from "./enums";
 import { PeerMessageError, rtmError, type RtmError } from "./errors";
 import { endCallError, isTextTooBig, MAX_MESSAGE_BYTES, utf8Size } from "./limits";
+import {
+  mediaFromWire,
+  mediaToWire,
+  rebuildMediaMessage,
+  type RtmFileMessage,
+  type RtmImageMessage,
+  type WireMedia,
+} from "./media-messages";
+
+export { fromBase64, toBase64 };
+export type { RtmFileMessage, RtmImageMessage };
 
 export interface RtmTextMessage {
   text: string;
@@ -18,7 +30,7 @@ export interface RtmRawMessage {
   messageType?: "RAW";
 }
 
-export type RtmMessage = RtmTextMessage | RtmRawMessage;
+export type RtmMessage = RtmTextMessage | RtmRawMessage | RtmFileMessage | RtmImageMessage;
 
 /** What comes with a received message (spec §1.6). */
 export interface ReceivedMessageProperties {
@@ -42,18 +54,21 @@ export interface WireMessage {
   text?: string;
   raw?: string | null;
   description?: string;
+  media?: WireMedia | null;
 }
 
 /**
  * Turn an app's message into the wire's, or throw `code` (7 for a peer message, spec §4.4; 4
  * for a channel message, §4.7). Spec §1.6: the type is inferred when `messageType` is
  * omitted; §5.2: 32 KB; protocol §3.4: the end-call form, a rule of peer messages only.
+ * A Promise only for a FILE or IMAGE message whose thumbnail must be read first
+ * (media-messages.ts): callers await it only then, so that sends keep their order.
  */
 export function toWire(
   message: unknown,
   code: number = PeerMessageError.INVALID_MESSAGE,
   peer = true,
-): WireMessage {
+): WireMessage | Promise<WireMessage> {
   const invalid = (text: string): RtmError => rtmError(code, "RtmInvalidArgumentError", text);
   if (typeof message !== "object" || message === null) {
     throw invalid("the message must be an object");
@@ -87,7 +102,19 @@ export function toWire(
     if (description) wire.description = description;
     return wire;
   }
+  if (type === MessageType.FILE || type === MessageType.IMAGE) return mediaToWire(m, type, invalid);
   throw invalid(`unsupported message type: ${String(type)}`);
+}
+
+/**
+ * `createMessage` (spec §1.2): the identity in 1.5.1; a FILE or IMAGE message (≤ 1.4.x) is
+ * rebuilt from a known `mediaId` with its other fields at their defaults.
+ */
+export function createMessage<T>(message: T): T {
+  if (typeof message !== "object" || message === null) return message;
+  const m = message as Record<string, unknown>;
+  if (m.messageType !== MessageType.FILE && m.messageType !== MessageType.IMAGE) return message;
+  return rebuildMediaMessage(m) as unknown as T;
 }
 
 /** The Web shape of a received message (spec §1.6): plain objects with `messageType`. */
@@ -99,22 +126,9 @@ export function fromWire(msg: WireMessage): RtmMessage & { messageType: string }
   if (msg.type === undefined || msg.type === MessageType.TEXT) {
     return { text: msg.text ?? "", messageType: "TEXT" };
   }
-  // FILE / IMAGE arrive in a later increment; hand over what there is, typed as sent.
-  return { ...msg, messageType: msg.type } as unknown as RtmMessage & { messageType: string };
-}
-
-/** RFC 4648 base64 with padding (protocol §3.3), in chunks so `apply` stays small. */
-export function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 0x8000)));
+  if ((msg.type === MessageType.FILE || msg.type === MessageType.IMAGE) && msg.media) {
+    return mediaFromWire(msg.type, msg.media, msg.description ?? "");
   }
-  return btoa(binary);
-}
-
-export function fromBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+  // Protocol §3.3 allows no other type; the server never sends one.
+  return { text: msg.text ?? "", messageType: "TEXT" };
 }

@@ -2,10 +2,7 @@
  * Type-level test, compiled (never run) by `npm run build`: the implementation (src/index.ts)
  * must be assignable to the hand-written declarations in types/AgoraRTM.d.ts, Agora's
  * published surface (spec §1.10), so that the two cannot drift apart silently.
- *
- * What the declarations have and this implementation does not yet is listed in `Pending`;
- * the check fails both when something else is missing and when a pending member arrives
- * (then delete it from the list, so that it is checked from then on).
+ * Nothing declared may be missing from the implementation.
  */
 
 import type Declared from "../types/AgoraRTM";
@@ -30,18 +27,14 @@ function assert<T extends true>(): T | undefined {
   return undefined;
 }
 
-/** The members of the declarations not yet implemented here (see above). */
-type PendingClient = "createMediaMessageByUploading" | "downloadMedia";
-type PendingModule = never;
-
 type Module = typeof Declared;
 type ImplModule = typeof Impl;
 
 /**
- * Our client with the pending members typed `never` (assignable to anything), so that the
- * methods returning `this` (`on`, `once`, ...) can be checked against the declared client.
+ * Our client with the declared state type, so that the methods returning `this` (`on`,
+ * `once`, ...) can be checked against the declared client.
  */
-type Completed = RtmClient & { [K in PendingClient]: never } & {
+type Completed = RtmClient & {
   readonly connectionState: DeclaredClient["connectionState"];
 };
 // ... and our string-union state has the declared enum's values (checked here instead).
@@ -49,12 +42,12 @@ assert<Equal<`${DeclaredClient["connectionState"]}`, RtmClient["connectionState"
 type CompletedModule = Omit<ImplModule, "createInstance"> & {
   createInstance: (...args: Parameters<ImplModule["createInstance"]>) => Completed;
 };
-// (The cast only adds the pending members and the declared state type; see `Completed`.)
+// (The cast only changes the state's type; see `Completed`.)
 const completed = Impl as unknown as CompletedModule;
 
-// 1. Exactly the pending members are missing.
-assert<Equal<Exclude<keyof DeclaredClient, keyof RtmClient>, PendingClient>>();
-assert<Equal<Exclude<keyof Module, keyof ImplModule>, PendingModule>>();
+// 1. Nothing declared is missing.
+assert<Equal<Exclude<keyof DeclaredClient, keyof RtmClient>, never>>();
+assert<Equal<Exclude<keyof Module, keyof ImplModule>, never>>();
 assert<Equal<Exclude<keyof DeclaredChannel, keyof RtmChannel>, never>>();
 
 // 2. Enums: the same names with the same values (ours are `as const` objects, Agora's are
@@ -63,19 +56,18 @@ type EnumValues<E> = { [K in keyof E]: `${E[K] & string}` };
 type EnumKeys = {
   [K in keyof Module]: Module[K] extends Record<string, string> ? K : never;
 }[keyof Module];
-type ImplementedEnums = Exclude<EnumKeys, PendingModule>;
 assert<
   Equal<
-    { [K in ImplementedEnums]: EnumValues<Module[K]> },
-    { [K in ImplementedEnums]: EnumValues<ImplModule[K]> }
+    { [K in EnumKeys]: EnumValues<Module[K]> },
+    { [K in EnumKeys]: EnumValues<ImplModule[K]> }
   >
 >();
 
 // 3. Everything else on the module: assignable to the declared type.
-type Checked = Exclude<keyof Module, EnumKeys | PendingModule>;
+type Checked = Exclude<keyof Module, EnumKeys>;
 export const moduleConforms: Pick<Module, Checked> = completed;
 
-// 4. The classes, less the pending members.
+// 4. The classes.
 export const clientConforms = (client: Completed): DeclaredClient => client;
 export const channelConforms = (channel: RtmChannel): DeclaredChannel => channel;
 // Invitation states are string unions here and enums there, like the connection state above:

@@ -7,8 +7,7 @@
 import { append, avatar, byId, clock, h } from "./dom";
 import { guard, showError } from "./errors";
 import { messageBody, Uploader } from "./media";
-import type { RtmChannel, Session } from "./sdk";
-import type { AnyMessage } from "./sdk-pending";
+import type { AnyMessage, RtmChannel, Session } from "./sdk";
 import type { Feature } from "./session";
 
 export class ChannelPanel implements Feature {

@@ -7,8 +7,7 @@
 
 import { h, formatSize } from "./dom";
 import { guard, showError } from "./errors";
-import type { DemoClient } from "./sdk";
-import type { AnyMessage, RtmFileMessage, RtmImageMessage } from "./sdk-pending";
+import type { AnyMessage, DemoClient, RtmFileMessage, RtmImageMessage } from "./sdk";
 
 /** The body of a chat bubble for `message`; `localFile` is the sender's own copy of a media. */
 export function messageBody(client: DemoClient, message: AnyMessage, localFile?: Blob): HTMLElement {

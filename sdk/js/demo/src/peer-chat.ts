@@ -8,8 +8,7 @@
 import { append, byId, clock, h } from "./dom";
 import { showError } from "./errors";
 import { messageBody, Uploader } from "./media";
-import type { Session } from "./sdk";
-import type { AnyMessage } from "./sdk-pending";
+import type { AnyMessage, Session } from "./sdk";
 import type { Feature } from "./session";
 
 export class PeerChat implements Feature {

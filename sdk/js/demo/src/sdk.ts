@@ -11,9 +11,10 @@ import type {
   RtmChannel,
   RtmClient,
   RtmError,
+  RtmFileMessage,
+  RtmImageMessage,
   RtmMessage,
 } from "../../src/index";
-import type { MediaApi } from "./sdk-pending";
 
 declare const AgoraRTM: typeof AgoraRTMModule;
 
@@ -22,10 +23,21 @@ export function agoraRTM(): typeof AgoraRTMModule {
   return AgoraRTM;
 }
 
-/** The client with the members the demo uses (see sdk-pending.ts for those not merged yet). */
-export type DemoClient = RtmClient & MediaApi;
+/** The client the demo drives. */
+export type DemoClient = RtmClient;
 
-export type { LocalInvitation, RemoteInvitation, RtmChannel, RtmError, RtmMessage };
+/** Any message the demo sends or receives (TEXT, RAW, FILE, IMAGE). */
+export type AnyMessage = RtmMessage;
+
+export type {
+  LocalInvitation,
+  RemoteInvitation,
+  RtmChannel,
+  RtmError,
+  RtmFileMessage,
+  RtmImageMessage,
+  RtmMessage,
+};
 
 /** What every feature module gets once a client exists (before its login). */
 export interface Session {

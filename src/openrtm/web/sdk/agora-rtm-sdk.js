@@ -210,6 +210,21 @@ var AgoraRTM = (() => {
     }
   };
 
+  // src/base64.ts
+  function toBase64(bytes) {
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 32768) {
+      binary += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 32768)));
+    }
+    return btoa(binary);
+  }
+  function fromBase64(text) {
+    const binary = atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+
   // src/enums.ts
   var ConnectionState = {
     DISCONNECTED: "DISCONNECTED",
@@ -272,6 +287,140 @@ var AgoraRTM = (() => {
     INVITATION_EXPIRE: "INVITATION_EXPIRE"
   };
 
+  // src/media-messages.ts
+  var MEDIA_ID = /^[A-Za-z0-9_-]{16,64}$/;
+  var thumbnails = /* @__PURE__ */ new WeakMap();
+  function thumbnailBytes(blob) {
+    let known = thumbnails.get(blob);
+    if (known === void 0) {
+      known = blob.arrayBuffer().then((buffer) => {
+        const bytes = new Uint8Array(buffer);
+        thumbnails.set(blob, bytes);
+        return bytes;
+      });
+      thumbnails.set(blob, known);
+    }
+    return known;
+  }
+  function thumbnailBlob(bytes) {
+    const blob = new Blob([bytes], { type: sniffMime(bytes) });
+    thumbnails.set(blob, bytes);
+    return blob;
+  }
+  function sniffMime(bytes) {
+    const starts = (...magic) => magic.every((b, i) => bytes[i] === b);
+    if (starts(137, 80, 78, 71, 13, 10, 26, 10)) return "image/png";
+    if (starts(71, 73, 70, 56) && (bytes[4] === 55 || bytes[4] === 57)) {
+      return "image/gif";
+    }
+    if (starts(37, 80, 68, 70)) return "application/pdf";
+    if (starts(255, 216, 255)) return "image/jpeg";
+    if (starts(80, 75) && [772, 1286, 1800].includes(bytes[2] << 8 | bytes[3])) {
+      return "application/zip";
+    }
+    return "";
+  }
+  function isCount(value) {
+    return typeof value === "number" && Number.isInteger(value) && value >= 0;
+  }
+  function mediaPartsError(m) {
+    const { fileName, description, thumbnail } = m;
+    if (typeof fileName !== "string" || typeof description !== "string") {
+      return "fileName and description are strings";
+    }
+    if (thumbnail !== void 0 && thumbnail !== null && !(thumbnail instanceof Blob)) {
+      return "a thumbnail is a Blob";
+    }
+    const sizes = [m.width, m.height, m.thumbnailWidth, m.thumbnailHeight];
+    if (!sizes.every((n) => n === void 0 || isCount(n))) {
+      return "width and height are non-negative integers";
+    }
+    const thumb = thumbnail instanceof Blob ? thumbnail.size : 0;
+    if (utf8Size(fileName) + utf8Size(description) + thumb > MAX_MESSAGE_BYTES) {
+      return "file name, description and thumbnail over 32 KB";
+    }
+    return null;
+  }
+  function rebuildMediaMessage(m) {
+    const thumbnail = m.thumbnail instanceof Blob ? m.thumbnail : void 0;
+    if (thumbnail !== void 0) void Promise.resolve(thumbnailBytes(thumbnail)).catch(() => {
+    });
+    const file = {
+      mediaId: m.mediaId,
+      fileName: m.fileName ?? "",
+      description: m.description ?? "",
+      size: m.size ?? 0,
+      thumbnail
+    };
+    if (m.messageType === MessageType.IMAGE) {
+      return {
+        ...file,
+        width: m.width ?? 0,
+        height: m.height ?? 0,
+        thumbnailWidth: m.thumbnailWidth ?? 0,
+        thumbnailHeight: m.thumbnailHeight ?? 0,
+        messageType: "IMAGE"
+      };
+    }
+    return { ...file, messageType: "FILE" };
+  }
+  function mediaToWire(m, type, invalid5) {
+    if (typeof m.mediaId !== "string" || !MEDIA_ID.test(m.mediaId)) {
+      throw invalid5(`a ${type} message needs a valid mediaId`);
+    }
+    if (m.text !== void 0 || m.rawMessage !== void 0) {
+      throw invalid5(`a ${type} message carries no text or rawMessage`);
+    }
+    const parts = { ...m, fileName: m.fileName ?? "", description: m.description ?? "" };
+    const problem = mediaPartsError(parts);
+    if (problem !== null) throw invalid5(problem);
+    if (m.size !== void 0 && !isCount(m.size)) throw invalid5("size is a non-negative integer");
+    const media = { id: m.mediaId };
+    if (parts.fileName) media.name = parts.fileName;
+    if (m.size) media.size = m.size;
+    if (type === MessageType.IMAGE) {
+      const sizes = [
+        ["width", m.width],
+        ["height", m.height],
+        ["thumb_width", m.thumbnailWidth],
+        ["thumb_height", m.thumbnailHeight]
+      ];
+      for (const [key, value] of sizes) if (value) media[key] = value;
+    }
+    const wire = { type, media };
+    if (parts.description) wire.description = parts.description;
+    if (!(m.thumbnail instanceof Blob)) return wire;
+    const withThumb = (bytes2) => {
+      media.thumb = toBase64(bytes2);
+      return wire;
+    };
+    const bytes = thumbnailBytes(m.thumbnail);
+    if (bytes instanceof Uint8Array) return withThumb(bytes);
+    return bytes.then(withThumb, () => {
+      throw invalid5("the thumbnail cannot be read");
+    });
+  }
+  function mediaFromWire(type, media, description) {
+    const file = {
+      mediaId: media.id,
+      fileName: media.name ?? "",
+      description,
+      size: media.size ?? 0,
+      thumbnail: media.thumb ? thumbnailBlob(fromBase64(media.thumb)) : void 0
+    };
+    if (type === MessageType.IMAGE) {
+      return {
+        ...file,
+        width: media.width ?? 0,
+        height: media.height ?? 0,
+        thumbnailWidth: media.thumb_width ?? 0,
+        thumbnailHeight: media.thumb_height ?? 0,
+        messageType: "IMAGE"
+      };
+    }
+    return { ...file, messageType: "FILE" };
+  }
+
   // src/messages.ts
   function toWire(message, code = PeerMessageError.INVALID_MESSAGE, peer = true) {
     const invalid5 = (text) => rtmError(code, "RtmInvalidArgumentError", text);
@@ -307,7 +456,14 @@ var AgoraRTM = (() => {
       if (description) wire.description = description;
       return wire;
     }
+    if (type === MessageType.FILE || type === MessageType.IMAGE) return mediaToWire(m, type, invalid5);
     throw invalid5(`unsupported message type: ${String(type)}`);
+  }
+  function createMessage(message) {
+    if (typeof message !== "object" || message === null) return message;
+    const m = message;
+    if (m.messageType !== MessageType.FILE && m.messageType !== MessageType.IMAGE) return message;
+    return rebuildMediaMessage(m);
   }
   function fromWire(msg) {
     if (msg.type === MessageType.RAW) {
@@ -317,20 +473,10 @@ var AgoraRTM = (() => {
     if (msg.type === void 0 || msg.type === MessageType.TEXT) {
       return { text: msg.text ?? "", messageType: "TEXT" };
     }
-    return { ...msg, messageType: msg.type };
-  }
-  function toBase64(bytes) {
-    let binary = "";
-    for (let i = 0; i < bytes.length; i += 32768) {
-      binary += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 32768)));
+    if ((msg.type === MessageType.FILE || msg.type === MessageType.IMAGE) && msg.media) {
+      return mediaFromWire(msg.type, msg.media, msg.description ?? "");
     }
-    return btoa(binary);
-  }
-  function fromBase64(text) {
-    const binary = atob(text);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
+    return { text: msg.text ?? "", messageType: "TEXT" };
   }
 
   // src/channel.ts
@@ -433,7 +579,8 @@ var AgoraRTM = (() => {
       if (this.membership !== 2 /* JOINED */) {
         throw status(ChannelMessageError.NOT_IN_CHANNEL, "not in this channel");
       }
-      const msg = toWire(message, ChannelMessageError.INVALID_MESSAGE, false);
+      const wire = toWire(message, ChannelMessageError.INVALID_MESSAGE, false);
+      const msg = wire instanceof Promise ? await wire : wire;
       if (!host.takeMessageBudget()) {
         throw limit(ChannelMessageError.TOO_OFTEN, "over 180 messages in 3 s");
       }
@@ -1183,6 +1330,243 @@ var AgoraRTM = (() => {
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
+  // src/media.ts
+  var UploadMediaError = {
+    FAILURE: 1,
+    INVALID_ARGUMENT: 2,
+    TIMEOUT: 3,
+    SIZE_OVERFLOW: 4,
+    CONCURRENCY_LIMIT_EXCEEDED: 5,
+    INTERRUPTED: 6,
+    NOT_LOGGED_IN: 102
+  };
+  var DownloadMediaError = {
+    FAILURE: 1,
+    INVALID_ARGUMENT: 2,
+    TIMEOUT: 3,
+    NOT_EXIST: 4,
+    CONCURRENCY_LIMIT_EXCEEDED: 5,
+    INTERRUPTED: 6,
+    NOT_LOGGED_IN: 102
+  };
+  var MAX_MEDIA_BYTES = 30 * 1024 * 1024;
+  var MAX_CONCURRENT_TRANSFERS = 9;
+  var PROGRESS_EVERY_MS = 1e3;
+  var STALL_TIMEOUT_MS = 12e4;
+  function transferError(kind, code, message) {
+    const names = {
+      1: "RtmUnavailableError",
+      2: "RtmInvalidArgumentError",
+      3: "RtmTimeoutError",
+      4: kind === "upload" ? "RtmLimitExceededError" : "RtmInvalidArgumentError",
+      5: "RtmLimitExceededError"
+    };
+    return rtmError(code, names[code] ?? "RtmInvalidStatusError", message);
+  }
+  function mediaSession(reply, websocketUrl) {
+    const r = reply ?? {};
+    if (typeof r.media_ticket !== "string") return null;
+    let httpUrl;
+    if (typeof r.http === "string") {
+      httpUrl = r.http.endsWith("/") ? r.http : `${r.http}/`;
+    } else if (typeof r.http_port === "number") {
+      const ws = new URL(websocketUrl);
+      const scheme = ws.protocol === "wss:" ? "https:" : "http:";
+      httpUrl = `${scheme}//${ws.hostname}:${r.http_port}/`;
+    } else {
+      return null;
+    }
+    return { httpUrl, ticket: r.media_ticket };
+  }
+  var MediaTransfers = class {
+    constructor(link) {
+      this.link = link;
+      this.active = 0;
+    }
+    /** `createMediaMessageByUploading` (spec §1.2): upload `blob`, resolve the message to send. */
+    async upload(blob, params, handler) {
+      const invalid5 = (message) => transferError("upload", UploadMediaError.INVALID_ARGUMENT, message);
+      const p = params ?? {};
+      if (typeof p !== "object") throw invalid5("params are an object");
+      const type = p.messageType ?? MessageType.FILE;
+      if (type !== MessageType.FILE && type !== MessageType.IMAGE) {
+        throw invalid5("messageType is FILE or IMAGE");
+      }
+      const fileName = p.fileName ?? "";
+      const description = p.description ?? "";
+      const problem = mediaPartsError({ ...p, fileName, description });
+      if (problem !== null) throw invalid5(problem);
+      const checked = checkHandler(handler);
+      if (checked !== null) throw invalid5(checked);
+      if (!(blob instanceof Blob)) throw invalid5("the object is a Blob");
+      if (blob.size === 0) throw invalid5("the object is empty");
+      if (blob.size > MAX_MEDIA_BYTES) {
+        const code = UploadMediaError.SIZE_OVERFLOW;
+        throw transferError("upload", code, `the object is over ${MAX_MEDIA_BYTES} bytes`);
+      }
+      const thumbnail = p.thumbnail instanceof Blob ? p.thumbnail : void 0;
+      const session = this.begin("upload");
+      let result;
+      try {
+        if (thumbnail !== void 0) {
+          await Promise.resolve(thumbnailBytes(thumbnail)).catch(() => {
+            throw invalid5("the thumbnail cannot be read");
+          });
+        }
+        const xhr = new XMLHttpRequest();
+        xhr.open("POST", `${session.httpUrl}media`);
+        xhr.setRequestHeader("Content-Type", "application/octet-stream");
+        const body = await this.run("upload", xhr, session, blob.size, handler, xhr.upload, blob);
+        result = parseUploadResult(body);
+      } finally {
+        this.active--;
+      }
+      const file = { mediaId: result.media_id, fileName, description, size: result.size, thumbnail };
+      if (type === MessageType.FILE) return { ...file, messageType: "FILE" };
+      return {
+        ...file,
+        width: p.width || result.width || 0,
+        height: p.height || result.height || 0,
+        thumbnailWidth: p.thumbnailWidth ?? 0,
+        thumbnailHeight: p.thumbnailHeight ?? 0,
+        messageType: "IMAGE"
+      };
+    }
+    /** `downloadMedia` (spec §1.2): the object as a Blob whose type is sniffed. */
+    async download(mediaId, handler) {
+      const code = DownloadMediaError.INVALID_ARGUMENT;
+      const checked = checkHandler(handler);
+      if (checked !== null) throw transferError("download", code, checked);
+      if (typeof mediaId !== "string" || mediaId === "") {
+        throw transferError("download", code, "a media id is a non-empty string");
+      }
+      const session = this.begin("download");
+      try {
+        const xhr = new XMLHttpRequest();
+        xhr.open("GET", `${session.httpUrl}media/${encodeURIComponent(mediaId)}`);
+        const bytes = new Uint8Array(await this.run("download", xhr, session, 0, handler, xhr));
+        return new Blob([bytes], { type: sniffMime(bytes) });
+      } finally {
+        this.active--;
+      }
+    }
+    /** Check the login and take a transfer slot (spec §5.2: at most 9). */
+    begin(kind) {
+      const session = this.link.session();
+      if (session === null) throw transferError(kind, 102, "not logged in");
+      if (this.active >= MAX_CONCURRENT_TRANSFERS) {
+        throw transferError(kind, 5, `${MAX_CONCURRENT_TRANSFERS} transfers under way`);
+      }
+      this.active++;
+      return session;
+    }
+    /**
+     * Run one request (opened by the caller) with its progress reports, its stall timeout and
+     * its cancel signal; resolve the 200 answer's body, reject with the §4.16 error.
+     */
+    run(kind, xhr, session, total, handler, progressOf, body = null) {
+      const transfer = { current: 0, total, movedAt: Date.now() };
+      const signal = handler?.cancelSignal;
+      const report = () => {
+        try {
+          handler?.onOperationProgress?.({ currentSize: transfer.current, totalSize: transfer.total });
+        } catch (error) {
+          setTimeout(() => {
+            throw error;
+          });
+        }
+      };
+      return new Promise((resolve, reject) => {
+        let reported = 0;
+        let nextReport = Date.now() + PROGRESS_EVERY_MS;
+        let done = false;
+        const finish = (error, result) => {
+          if (done) return;
+          done = true;
+          clearInterval(watch);
+          signal?.removeEventListener("abort", cancel);
+          if (error !== null) {
+            xhr.abort();
+            reject(error);
+            return;
+          }
+          report();
+          resolve(result);
+        };
+        const cancel = () => finish(transferError(kind, 6, "cancelled"), void 0);
+        const watch = setInterval(() => {
+          const now = Date.now();
+          if (now - transfer.movedAt >= STALL_TIMEOUT_MS) {
+            finish(transferError(kind, 3, `no progress for ${STALL_TIMEOUT_MS / 1e3} s`));
+          } else if (now >= nextReport && transfer.current !== reported) {
+            reported = transfer.current;
+            nextReport = now + PROGRESS_EVERY_MS;
+            report();
+          }
+        }, Math.min(PROGRESS_EVERY_MS, STALL_TIMEOUT_MS / 4));
+        progressOf.onprogress = (event) => {
+          if (event.loaded !== transfer.current) transfer.movedAt = Date.now();
+          transfer.current = event.loaded;
+          if (event.lengthComputable) transfer.total = event.total;
+        };
+        xhr.responseType = "arraybuffer";
+        xhr.onload = () => {
+          const answer = xhr.response;
+          if (xhr.status === 200 && answer !== null) {
+            if (kind === "download") {
+              transfer.current = answer.byteLength;
+              transfer.total = answer.byteLength;
+            } else transfer.current = transfer.total;
+            finish(null, answer);
+          } else {
+            finish(refusal(kind, xhr.status, answer));
+          }
+        };
+        xhr.onerror = () => finish(transferError(kind, 1, "the transfer failed"));
+        if (signal?.aborted) {
+          cancel();
+          return;
+        }
+        signal?.addEventListener("abort", cancel);
+        xhr.setRequestHeader("Authorization", `Bearer ${session.ticket}`);
+        xhr.send(body);
+      });
+    }
+  };
+  function checkHandler(handler) {
+    if (handler === void 0 || handler === null) return null;
+    if (typeof handler !== "object") return "a handler is an object";
+    const { cancelSignal, onOperationProgress } = handler;
+    if (cancelSignal !== void 0 && !(cancelSignal instanceof AbortSignal)) {
+      return "cancelSignal is an AbortSignal";
+    }
+    if (onOperationProgress !== void 0 && typeof onOperationProgress !== "function") {
+      return "onOperationProgress is a function";
+    }
+    return null;
+  }
+  function parseUploadResult(body) {
+    try {
+      const result = JSON.parse(new TextDecoder().decode(body));
+      if (typeof result.media_id === "string" && typeof result.size === "number") return result;
+    } catch {
+    }
+    throw transferError("upload", 1, "the server's answer is not an upload result");
+  }
+  function refusal(kind, status2, body) {
+    try {
+      const answer = JSON.parse(new TextDecoder().decode(body ?? new ArrayBuffer(0)));
+      if (typeof answer.code === "number" && typeof answer.name === "string") {
+        const message = typeof answer.message === "string" ? answer.message : `HTTP ${status2}`;
+        const error = rtmError(answer.code, answer.name, message);
+        error.serverCode = answer.code;
+        return error;
+      }
+    } catch {
+    }
+    return transferError(kind, 1, `the server answered HTTP ${status2}`);
+  }
+
   // src/presence.ts
   var MAX_QUERY_PEERS = 256;
   var MAX_SUBSCRIBED_PEERS = 512;
@@ -1500,6 +1884,8 @@ var AgoraRTM = (() => {
       /** Who is logged in, and the session to resume after a lost link (protocol §3.1). */
       this.credentials = null;
       this.sessionId = null;
+      /** The session's media base URL and ticket, from its login reply (protocol §3.1, §10.1). */
+      this.media = null;
       /** Spec §3.2: `TokenExpired` is told once per expired token while RECONNECTING. */
       this.tokenExpiredTold = false;
       /** Pending `renewToken()` calls, which a `logout()` rejects with 201 (spec §4.3). */
@@ -1526,6 +1912,8 @@ var AgoraRTM = (() => {
       this.attributes = new Attributes(link);
       const session = () => this.sessionId;
       this.invitations = new Invitations({ ...this.host, session, client: this });
+      const connected = () => this.state === ConnectionState.CONNECTED && !this.loggingOut;
+      this.transfers = new MediaTransfers({ session: () => connected() ? this.media : null });
     }
     /** The connection state (spec §3.1). */
     get connectionState() {
@@ -1680,7 +2068,8 @@ var AgoraRTM = (() => {
       if (!isValidUserId(peerId)) {
         throw rtmError(PeerMessageError.INVALID_USERID, "RtmInvalidArgumentError", "invalid peer id");
       }
-      const msg = toWire(message);
+      const wire = toWire(message);
+      const msg = wire instanceof Promise ? await wire : wire;
       const started = Date.now();
       let conn = this.host.connection();
       if (conn === null && this.host.reconnecting()) {
@@ -1717,9 +2106,9 @@ var AgoraRTM = (() => {
       }
       return new RtmChannel(channelId, this.host);
     }
-    /** `createMessage` is the identity in 1.5.1 (spec §1.2). */
+    /** `createMessage` (spec §1.2): the identity, but FILE/IMAGE get their defaults (1.4.x). */
     createMessage(message) {
-      return message;
+      return createMessage(message);
     }
     /**
      * Change the config after `createInstance` (spec §1.2, since 1.4.2). Like Agora's, it keeps
@@ -1743,6 +2132,14 @@ var AgoraRTM = (() => {
     /** The deprecated name of `updateConfig` (spec §1.2, before 1.4.2). */
     setParameters(config) {
       this.updateConfig(config);
+    }
+    /** Upload a FILE or IMAGE message's object (spec §1.2, ≤ 1.4.x; media.ts). */
+    createMediaMessageByUploading(blob, params, handler) {
+      return this.transfers.upload(blob, params, handler);
+    }
+    /** Download a FILE or IMAGE message's object as a Blob (spec §1.2, ≤ 1.4.x; media.ts). */
+    downloadMedia(mediaId, handler) {
+      return this.transfers.download(mediaId, handler);
     }
     /** Spec §5.4: peer and channel messages share one budget of 180 in 3 s. */
     takeMessageBudget() {
@@ -1781,6 +2178,7 @@ var AgoraRTM = (() => {
       this.conn = null;
       this.credentials = null;
       this.sessionId = null;
+      this.media = null;
       this.leaveAllChannels();
       this.presence.clear();
       this.attributes.clear();
@@ -1912,6 +2310,7 @@ var AgoraRTM = (() => {
           return null;
         }
         const sessionId = typeof reply?.session_id === "string" ? reply.session_id : "";
+        this.media = mediaSession(reply, url);
         return { conn, sessionId, resumed: reply?.resumed === true };
       } catch (error) {
         conn?.close();
@@ -1923,6 +2322,7 @@ var AgoraRTM = (() => {
       this.conn = null;
       this.credentials = null;
       this.sessionId = null;
+      this.media = null;
       this.leaveAllChannels();
       this.presence.clear();
       this.attributes.clear();
