@@ -8,6 +8,8 @@ against Agora's documented Web API (spec §1).
 
 from __future__ import annotations
 
+import gzip
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -66,6 +68,14 @@ async def test_the_sdk_files_are_served_with_cors(server: Server) -> None:
             assert await response.json() == {"websocket": server.url}
         async with http.get(server.http_url + "sdk/../openrtm.sqlite3") as response:
             assert response.status == 404
+
+
+def test_the_minified_build_is_within_its_size_budget() -> None:
+    # Issue #14: the minified build is at most 40 KB gzipped, with no runtime dependency.
+    built = Path(openrtm.__file__).parent / "web" / "sdk" / "agora-rtm-sdk.min.js"
+    data = built.read_bytes()
+    assert len(gzip.compress(data, compresslevel=9)) <= 40 * 1024
+    assert b"require(" not in data  # a self-contained IIFE: nothing to resolve at run time
 
 
 async def test_peer_messages_both_ways_with_receipts(
