@@ -216,7 +216,7 @@ async def test_redis_down_is_refused_clearly_and_the_nodes_recover(
     s1, s2 = await start_node(ttl=unit(3)), await start_node(ttl=unit(3))
     alice = await login(make_client, s1, "alice")
     bob = await login(make_client, s2, "bob")
-    dave = await login(make_client, s1, "dave")
+    await login(make_client, s1, "dave")
     inbox = Recorder(bob, "MessageFromPeer")
     await redis_server.kill()
     loop = asyncio.get_running_loop()
