@@ -265,3 +265,23 @@ async def test_a_dead_nodes_members_leave_for_the_other_nodes(
     assert await events.wait_for("MemberLeft", "bob", timeout=unit(2) + 2 * ttl)
     await statuses.wait_for("PeersOnlineStatusChanged", {"bob": "OFFLINE"})
     assert await alice.get_channel_member_count(["room"]) == {"room": 1}
+
+
+async def test_a_call_invitation_between_nodes(
+    start_node: StartNode, make_client: ClientFactory
+) -> None:
+    s1, s2 = await start_node(), await start_node()
+    alice, bob = await login(make_client, s1, "alice"), await login(make_client, s2, "bob")
+    incoming = Recorder(bob, "RemoteInvitationReceived")
+    invitation = alice.create_local_invitation("bob")
+    invitation.content = "video?"
+    local = Recorder(invitation, "LocalInvitationReceivedByPeer", "LocalInvitationAccepted")  # type: ignore[arg-type]
+    invitation.send()
+    (remote,) = await incoming.wait_for("RemoteInvitationReceived")
+    assert (remote.caller_id, remote.content) == ("alice", "video?")
+    assert await local.wait_for("LocalInvitationReceivedByPeer") == ()
+    accepted = Recorder(remote, "RemoteInvitationAccepted")
+    remote.response = "on my way"
+    remote.accept()
+    assert await local.wait_for("LocalInvitationAccepted") == ("on my way",)
+    assert await accepted.wait_for("RemoteInvitationAccepted") == ()
