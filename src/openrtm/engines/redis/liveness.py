@@ -105,9 +105,12 @@ class Liveness:
                 HEARTBEAT, [self._keys.nodes], [self._node, self.ttl_ms, _DEAD_PER_BEAT]
             ),
         )
+        presence = self._engine.presence
         if new and self._registered:
             log.warning("this node was not registered in redis: registering its state again")
             await self.restore()
+        elif presence.unremoved or presence.unleft:
+            await self.restore()  # what ended during an outage, if the reconnection's failed
         self._registered = True
         if asyncio.get_running_loop().time() < self._reap_after:
             return
