@@ -17,6 +17,7 @@ from openrtm.engines.base import (
     Broker,
     CallEvent,
     ChannelEvent,
+    EngineUnavailable,
     InboxChanged,
     PeerDelivered,
     PeerMessageEvent,
@@ -79,9 +80,9 @@ class Node:
         store: Store | None = None,
     ) -> None:
         self.config = config
-        self.hub = Hub()
         self.auth = Authenticator(config.apps)
         self.broker: Broker = broker if broker is not None else MemoryBroker()
+        self.hub = Hub(self.broker)
         self.presence: Presence = presence if presence is not None else MemoryPresence()
         self.store: Store = store if store is not None else SqliteStore(config.store_path)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -331,7 +332,13 @@ class Node:
     ) -> None:
         # A session replaced by a newer login of the same user is not the user going offline;
         # followers told it was UNREACHABLE hear that it is ONLINE again.
-        if await self.presence.remove_session(app_id, uid, session_id):
+        try:
+            offline = await self.presence.remove_session(app_id, uid, session_id)
+        except EngineUnavailable as exc:
+            # The engine removes it when it is reachable again, and announces it then.
+            log.warning("could not record a logout: %s", exc)
+            return
+        if offline:
             self.broker.publish_presence(app_id, uid, _OFFLINE)
         elif was_unreachable:
             self.broker.publish_presence(app_id, uid, _ONLINE)
