@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from openrtm.engines.base import (
@@ -89,6 +89,9 @@ class Node:
         self._idle = asyncio.Event()
         self.ready = False
         """True while the store is open (``GET /readyz``)."""
+        self.readiness: Callable[[], Awaitable[bool]] | None = None
+        """Whether the shared backends (Redis) answer now, for ``GET /readyz``; set by the
+        runner (:meth:`~openrtm.server.backends.Backends.ready`). None: nothing to check."""
         self.http_port: int | None = None
         """The HTTP face's bound port, told to SDKs at login; set by the runner."""
         self.ws_port: int | None = None
