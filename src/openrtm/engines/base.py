@@ -25,6 +25,7 @@ __all__ = [
     "ChannelEvent",
     "ChannelMessageEvent",
     "EngineHandler",
+    "EngineUnavailable",
     "InboxChanged",
     "MemberJoined",
     "MemberLeft",
@@ -158,6 +159,15 @@ class AttributesChanged(ChannelEvent, tag="attrs"):
     attrs: dict[str, ChannelAttributeValue]
 
 
+class EngineUnavailable(Exception):
+    """The engine cannot answer now (its Redis is down or too slow): the operation fails.
+
+    A :class:`Presence` method raises it, promptly (every wait on a shared engine is bounded),
+    so that the service answers the operation's FAILURE code rather than hang (protocol §4).
+    The message says what failed, for the log; it carries no traceback worth printing.
+    """
+
+
 class EngineHandler(Protocol):
     """What an engine calls back into; implemented by the Node."""
 
@@ -198,6 +208,29 @@ class Broker(Protocol):
 
     def publish_presence(self, app_id: str, uid: str, state: str) -> None:
         """Tell every node with sessions following ``uid`` its new state (spec §6.9)."""
+
+    # Interest (issue #15, routing by interest): what this node's connections need, told by
+    # the Hub at the first and the last local session, member or follower. A cluster engine
+    # subscribes to those events only; the memory engine needs none of it. Synchronous and
+    # cheap: a cluster engine queues its SUBSCRIBE / UNSUBSCRIBE, it never awaits here.
+
+    def subscribe_user(self, app_id: str, uid: str) -> None:
+        """This node now has a session of ``uid``: route ``uid``'s user events here."""
+
+    def unsubscribe_user(self, app_id: str, uid: str) -> None:
+        """This node no longer has a session of ``uid``."""
+
+    def subscribe_channel(self, app_id: str, channel: str) -> None:
+        """This node now has a member of ``channel``: route its channel events here."""
+
+    def unsubscribe_channel(self, app_id: str, channel: str) -> None:
+        """This node's last member of ``channel`` left."""
+
+    def follow(self, app_id: str, uid: str) -> None:
+        """A session of this node now follows ``uid``'s online state: route it here."""
+
+    def unfollow(self, app_id: str, uid: str) -> None:
+        """No session of this node follows ``uid`` any more."""
 
 
 class Presence(Protocol):

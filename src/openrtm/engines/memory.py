@@ -45,6 +45,26 @@ class MemoryBroker:
         if self._handler is not None:
             self._handler.on_presence(app_id, uid, state)
 
+    # One node hears everything it publishes: interest changes nothing.
+
+    def subscribe_user(self, app_id: str, uid: str) -> None:
+        pass
+
+    def unsubscribe_user(self, app_id: str, uid: str) -> None:
+        pass
+
+    def subscribe_channel(self, app_id: str, channel: str) -> None:
+        pass
+
+    def unsubscribe_channel(self, app_id: str, channel: str) -> None:
+        pass
+
+    def follow(self, app_id: str, uid: str) -> None:
+        pass
+
+    def unfollow(self, app_id: str, uid: str) -> None:
+        pass
+
 
 class MemoryPresence:
     """A :class:`~openrtm.engines.base.Presence` for one node."""

@@ -2,6 +2,11 @@
 
 Sessions are keyed by (App ID, uid) and channels by (App ID, channel), so nothing ever crosses
 App IDs. A channel here holds only this node's members; the engine's Presence knows them all.
+
+The Hub is where the first and the last local session of a user, member of a channel and
+follower of a user are seen, so it tells the engine's broker this node's interest (issue #15:
+routing by interest). Those calls are synchronous and happen at logins, joins and
+subscriptions, never on the message path.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from openrtm.engines.base import Broker
     from openrtm.server.session import Session
     from openrtm.server.timers import Timer
 
@@ -37,7 +43,8 @@ class LocalChannel:
 class Hub:
     """Connections of this node, its logged-in sessions and its channels."""
 
-    def __init__(self) -> None:
+    def __init__(self, broker: Broker) -> None:
+        self._broker = broker
         self.connections: set[Session] = set()
         self._users: dict[tuple[str, str], Session] = {}
         self._per_app: dict[str, int] = {}
@@ -58,6 +65,7 @@ class Hub:
         self._users[key] = session
         if displaced is None:
             self._per_app[session.app_id] = self._per_app.get(session.app_id, 0) + 1
+            self._broker.subscribe_user(session.app_id, session.uid)
         return displaced if displaced is not session else None
 
     def remove_user(self, session: Session) -> None:
@@ -70,6 +78,7 @@ class Hub:
                 self._per_app[session.app_id] = left
             else:
                 del self._per_app[session.app_id]
+            self._broker.unsubscribe_user(session.app_id, session.uid)
 
     def users_of(self, app_id: str) -> int:
         """How many users of ``app_id`` are logged in here."""
@@ -88,6 +97,7 @@ class Hub:
         local = self._channels.get((session.app_id, channel))
         if local is None:
             local = self._channels[session.app_id, channel] = LocalChannel()
+            self._broker.subscribe_channel(session.app_id, channel)
         local.members[session.uid] = session
         return local
 
@@ -102,6 +112,7 @@ class Hub:
             if local.count_timer is not None:
                 local.count_timer.cancel()
             del self._channels[key]
+            self._broker.unsubscribe_channel(session.app_id, channel)
 
     def followers(self, app_id: str, uid: str) -> set[Session]:
         """The local sessions following ``uid``'s online state (spec §6.9)."""
@@ -110,7 +121,12 @@ class Hub:
     def follow(self, session: Session, uid: str) -> None:
         """Make ``session`` a follower of ``uid``: a reverse index, so that a login or logout
         costs only its own followers, never a scan of every connection."""
-        self._followers.setdefault((session.app_id, uid), set()).add(session)
+        key = (session.app_id, uid)
+        followers = self._followers.get(key)
+        if followers is None:
+            followers = self._followers[key] = set()
+            self._broker.follow(session.app_id, uid)
+        followers.add(session)
 
     def unfollow(self, session: Session, uid: str) -> None:
         """Stop ``session`` following ``uid``."""
@@ -120,6 +136,7 @@ class Hub:
             followers.discard(session)
             if not followers:
                 del self._followers[key]
+                self._broker.unfollow(session.app_id, uid)
 
 
 _NOBODY: set[Session] = set()

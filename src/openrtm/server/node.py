@@ -79,9 +79,9 @@ class Node:
         store: Store | None = None,
     ) -> None:
         self.config = config
-        self.hub = Hub()
         self.auth = Authenticator(config.apps)
         self.broker: Broker = broker if broker is not None else MemoryBroker()
+        self.hub = Hub(self.broker)
         self.presence: Presence = presence if presence is not None else MemoryPresence()
         self.store: Store = store if store is not None else SqliteStore(config.store_path)
         self._tasks: set[asyncio.Task[None]] = set()

@@ -1,0 +1,262 @@
+"""The store of a cluster of nodes: Redis, through one ordered writer task (design §2; #15).
+
+:class:`RedisStore` is the :class:`~openrtm.store.base.Store` that nodes sharing a Redis use:
+what one node writes, every node reads. It is thin on purpose, like the SQLite store: the writer
+(:mod:`openrtm.store.redis_writer`) owns the order, the pipelining, the timeouts and the
+lifecycle; the keys are in :mod:`~openrtm.store.redis_keys`, the atomic steps in
+:mod:`~openrtm.store.redis_scripts`, and each domain is a module of plain functions that build
+operations (:mod:`~openrtm.store.redis_inbox`, :mod:`~openrtm.store.redis_events`,
+:mod:`~openrtm.store.redis_history`, :mod:`~openrtm.store.redis_attributes`,
+:mod:`~openrtm.store.redis_media`). A method here only picks how its operation runs: awaited
+until Redis has answered (``_submit``) or fire and forget (``_enqueue``).
+
+Durability (issue #15 item 4): an awaited write (inbox put, channel attributes, media) returns
+once Redis has answered it; a fire-and-forget one (events, acks, history, purges) is sent in
+the next event-loop iteration, in order with the rest. Redis answers once the write is in its
+append-only file: with ``appendonly yes`` and ``appendfsync always`` what was answered survives
+a crash of Redis too; with ``everysec``, up to a second of it may not (docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from openrtm.store import (
+    redis_attributes,
+    redis_events,
+    redis_history,
+    redis_inbox,
+    redis_media,
+)
+from openrtm.store.base import (
+    EVENTS_PER_TAKE,
+    INBOX_CAP,
+    AttributeCheck,
+    ChannelAttributes,
+    ChannelEventRecord,
+    HistoryOrder,
+    HistoryRecord,
+    InboxEntry,
+    MediaRecord,
+    UserEventRecord,
+)
+from openrtm.store.redis_writer import DEFAULT_TIMEOUT_S, RedisWriter
+
+__all__ = ["RedisStore"]
+
+
+def _check_limit(limit: int) -> None:
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+
+
+def _check_history_filter(source: str | None, destination: str | None) -> None:
+    # Spec §7.4: a filter with neither a source nor a destination is invalid.
+    if source is None and destination is None:
+        raise ValueError("source or destination must be given")
+
+
+class RedisStore(RedisWriter):
+    """A :class:`~openrtm.store.base.Store` on Redis ≥ 7 (or Valkey), shared by many nodes.
+
+    Make one with :meth:`from_url`; or pass a redis-py asyncio client made with
+    ``retry=Retry(NoBackoff(), 0)`` (a pipeline retried by the client after a lost reply would
+    run twice) and a socket timeout.
+
+    Args:
+        client: the redis-py asyncio client (bytes replies: ``decode_responses=False``).
+        prefix: the first part of every key (several deployments may share a Redis).
+        timeout: seconds one round trip may take before the operation fails.
+        owns_client: close ``client`` when the store closes.
+    """
+
+    @classmethod
+    def from_url(
+        cls, url: str, *, prefix: str = "openrtm", timeout: float = DEFAULT_TIMEOUT_S
+    ) -> RedisStore:
+        """A store on the Redis at ``url`` (``redis://[:password@]host:port/db``, ``rediss://``,
+        ``unix://``), with its own connection pool, closed with the store."""
+        client = Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
+            decode_responses=False,
+        )
+        return cls(client, prefix=prefix, timeout=timeout, owns_client=True)
+
+    # -- REST user and channel events (spec §7.5) ------------------------------------------
+
+    def record_user_event(self, app_id: str, event: UserEventRecord) -> None:
+        self._enqueue(redis_events.record(self.keys.user_events(app_id), event))
+
+    def record_channel_event(self, app_id: str, event: ChannelEventRecord) -> None:
+        self._enqueue(redis_events.record(self.keys.channel_events(app_id), event))
+
+    async def take_user_events(
+        self, app_id: str, limit: int = EVENTS_PER_TAKE
+    ) -> list[UserEventRecord]:
+        _check_limit(limit)
+        return await self._submit(redis_events.take_user(self.keys.user_events(app_id), limit))
+
+    async def take_channel_events(
+        self, app_id: str, limit: int = EVENTS_PER_TAKE
+    ) -> list[ChannelEventRecord]:
+        _check_limit(limit)
+        key = self.keys.channel_events(app_id)
+        return await self._submit(redis_events.take_channel(key, limit))
+
+    # -- offline messages (spec §6.2) ------------------------------------------------------
+
+    async def inbox_put(
+        self, app_id: str, receiver: str, sender: str, mid: str, payload: bytes, ts: int
+    ) -> None:
+        await self._submit(redis_inbox.put(self.keys, app_id, receiver, sender, mid, payload, ts))
+
+    async def inbox_peek(
+        self, app_id: str, receiver: str, now_ms: int, limit: int = INBOX_CAP
+    ) -> list[InboxEntry]:
+        # No "nobody has mail" shortcut from memory, unlike the SQLite store: another node
+        # may have stored mail for this receiver. An empty inbox costs one ZRANGE.
+        _check_limit(limit)
+        return await self._submit(redis_inbox.peek(self.keys, app_id, receiver, now_ms, limit))
+
+    def inbox_ack(self, app_id: str, receiver: str, up_to_seq: int) -> None:
+        self._enqueue(redis_inbox.ack(self.keys, app_id, receiver, up_to_seq))
+
+    def purge_expired(self, now_ms: int) -> None:
+        self._enqueue(redis_inbox.purge_expired(self.keys, now_ms))
+
+    # -- message history (spec §6.3, §7.4) -------------------------------------------------
+
+    def record_history(self, app_id: str, record: HistoryRecord) -> None:
+        self._enqueue(redis_history.record(self.keys, app_id, record))
+
+    async def history(
+        self, app_id: str, start_ms: int, end_ms: int, limit: int
+    ) -> list[HistoryRecord]:
+        _check_limit(limit)
+        return await self._submit(redis_history.query(self.keys, app_id, start_ms, end_ms, limit))
+
+    async def history_query(
+        self,
+        app_id: str,
+        *,
+        source: str | None,
+        destination: str | None,
+        start_ms: int,
+        end_ms: int,
+        order: HistoryOrder,
+        offset: int,
+        limit: int,
+    ) -> list[HistoryRecord]:
+        _check_history_filter(source, destination)
+        _check_limit(limit)
+        if order not in ("asc", "desc"):
+            raise ValueError(f"order must be 'asc' or 'desc', got {order!r}")
+        if offset < 0:
+            raise ValueError(f"offset must be at least 0, got {offset}")
+        return await self._submit(
+            redis_history.select(
+                self.keys,
+                app_id,
+                source=source,
+                destination=destination,
+                start_ms=start_ms,
+                end_ms=end_ms,
+                order=order,
+                offset=offset,
+                limit=limit,
+            )
+        )
+
+    async def history_count(
+        self,
+        app_id: str,
+        *,
+        source: str | None,
+        destination: str | None,
+        start_ms: int,
+        end_ms: int,
+    ) -> int:
+        _check_history_filter(source, destination)
+        return await self._submit(
+            redis_history.count(
+                self.keys,
+                app_id,
+                source=source,
+                destination=destination,
+                start_ms=start_ms,
+                end_ms=end_ms,
+            )
+        )
+
+    def purge_history(self, before_ms: int) -> None:
+        self._enqueue(redis_history.purge(self.keys, before_ms))
+
+    # -- channel attributes (spec §6.7) ----------------------------------------------------
+    # The maps and lists are copied now, on the call: the operation runs later.
+
+    async def set_channel_attributes(
+        self,
+        app_id: str,
+        channel: str,
+        attrs: dict[str, str],
+        *,
+        user_id: str,
+        ts: int,
+        check: AttributeCheck,
+    ) -> ChannelAttributes:
+        return await self._submit(
+            redis_attributes.replace(self.keys, app_id, channel, dict(attrs), user_id, ts, check)
+        )
+
+    async def update_channel_attributes(
+        self,
+        app_id: str,
+        channel: str,
+        attrs: dict[str, str],
+        *,
+        user_id: str,
+        ts: int,
+        check: AttributeCheck,
+    ) -> ChannelAttributes:
+        return await self._submit(
+            redis_attributes.update(self.keys, app_id, channel, dict(attrs), user_id, ts, check)
+        )
+
+    async def delete_channel_attributes(
+        self, app_id: str, channel: str, keys: list[str], *, check: AttributeCheck | None = None
+    ) -> ChannelAttributes:
+        return await self._submit(
+            redis_attributes.delete(self.keys, app_id, channel, frozenset(keys), check)
+        )
+
+    async def clear_channel_attributes(self, app_id: str, channel: str) -> ChannelAttributes:
+        return await self._submit(redis_attributes.clear(self.keys, app_id, channel))
+
+    async def get_channel_attributes(
+        self, app_id: str, channel: str, keys: list[str] | None = None
+    ) -> ChannelAttributes:
+        wanted = None if keys is None else frozenset(keys)
+        return await self._submit(redis_attributes.get(self.keys, app_id, channel, wanted))
+
+    async def channels_with_attributes(self, app_id: str | None = None) -> list[tuple[str, str]]:
+        return await self._submit(redis_attributes.channels(self.keys, app_id))
+
+    # -- media objects (spec §1.6, §5.2) ---------------------------------------------------
+
+    async def media_put(self, app_id: str, record: MediaRecord) -> None:
+        await self._submit(redis_media.put(self.keys, app_id, record))
+
+    async def media_get(self, app_id: str, media_id: str, now_ms: int) -> MediaRecord | None:
+        return await self._submit(redis_media.get(self.keys, app_id, media_id, now_ms))
+
+    async def media_take_expired(self, now_ms: int, limit: int = 1000) -> list[tuple[str, str]]:
+        _check_limit(limit)
+        return await self._submit(redis_media.take_expired(self.keys, now_ms, limit))
+
+    async def media_ids(self) -> set[tuple[str, str]]:
+        return await self._submit(redis_media.ids(self.keys))

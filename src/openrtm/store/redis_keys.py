@@ -1,0 +1,121 @@
+"""Every Redis key the Redis store uses, in one place (design §2; issue #15).
+
+Each key starts with the configurable prefix and contains the App ID, so that nothing ever
+crosses App IDs (design §2) and several deployments can share one Redis. The part in braces is
+the key's *hash tag*: Redis Cluster places keys with the same tag in the same slot, and a Lua
+script may only touch keys of one slot. The tags are chosen by what must change atomically:
+
+========================================  ==================  ===================================
+key                                       type                what
+========================================  ==================  ===================================
+``P:{app:uid}:inbox``                     ZSET                a receiver's offline messages
+                                                              (spec §6.2), score = seq
+``P:{app:uid}:inbox:seq``                 STRING              the receiver's last seq given out
+``P:inbox:receivers``                     SET                 ``app\\nuid`` of every inbox that
+                                                              may hold entries (for the purge)
+``P:{app}:events:user``                   LIST                the REST user events (spec §7.5)
+``P:{app}:events:channel``                LIST                the REST channel events
+``P:{app}:hist:seq``                      STRING              the app's history record counter
+``P:{app}:hist:msgs``                     HASH                record id -> record (spec §6.3)
+``P:{app}:hist:all``                      ZSET                every record id, score = ts
+``P:{app}:hist:src:<uid>``                ZSET                ids of the messages ``uid`` sent
+``P:{app}:hist:dst:<id>``                 ZSET                ids of the messages to user/channel
+``P:{app}:hist:pair:<n>:<src><dst>``      ZSET                ids from ``src`` to ``dst`` (``n``
+                                                              = bytes of src, so no id is ambiguous)
+``P:hist:apps``                           SET                 Apps with history (for the purge)
+``P:{app:channel}:attrs``                 HASH                a channel's attributes (spec §6.7)
+``P:{app:channel}:attrs:ver``             STRING              its write counter (optimistic CAS)
+``P:{app}:attrs:channels``                ZSET                channels that may have attributes,
+                                                              score = version when last written
+``P:attrs:apps``                          SET                 Apps with such channels
+``P:{media}:rec:<media_id>``              STRING              an uploaded object's record
+``P:{media}:expiry``                      ZSET                ``app\\nmedia_id``, score = expiry
+========================================  ==================  ===================================
+
+One receiver's inbox, one channel's attributes, one App's history and events each live in one
+slot; the media records share a single slot on purpose (uploads are rare and rate-limited, and
+a put must check the id's uniqueness and index its expiry in one step). The few global keys
+(``P:inbox:receivers``, ``P:hist:apps``, ``P:attrs:apps``) are only ever touched by plain
+idempotent commands, never inside a script, so they may live in any slot.
+"""
+
+from __future__ import annotations
+
+__all__ = ["RedisKeys"]
+
+
+class RedisKeys:
+    """Builds the keys of one deployment, under ``prefix`` (default ``"openrtm"``).
+
+    Args:
+        prefix: the first part of every key; several deployments may share a Redis with
+            different prefixes. It must not contain braces (they would change the hash tags).
+    """
+
+    def __init__(self, prefix: str = "openrtm") -> None:
+        if not prefix or "{" in prefix or "}" in prefix:
+            raise ValueError(f"a key prefix must be non-empty and without braces: {prefix!r}")
+        self.prefix = prefix
+        self.inbox_receivers = f"{prefix}:inbox:receivers"
+        self.history_apps = f"{prefix}:hist:apps"
+        self.attribute_apps = f"{prefix}:attrs:apps"
+        self.media_expiry = f"{prefix}:{{media}}:expiry"
+        self.media_record_prefix = f"{prefix}:{{media}}:rec:"
+        """The media records' keys are this plus the media id (the take script builds them)."""
+
+    # -- offline messages (spec §6.2) ------------------------------------------------------
+
+    def inbox(self, app_id: str, uid: str) -> str:
+        return f"{self.prefix}:{{{app_id}:{uid}}}:inbox"
+
+    def inbox_seq(self, app_id: str, uid: str) -> str:
+        return f"{self.prefix}:{{{app_id}:{uid}}}:inbox:seq"
+
+    # -- REST events (spec §7.5) -----------------------------------------------------------
+
+    def user_events(self, app_id: str) -> str:
+        return f"{self.prefix}:{{{app_id}}}:events:user"
+
+    def channel_events(self, app_id: str) -> str:
+        return f"{self.prefix}:{{{app_id}}}:events:channel"
+
+    # -- message history (spec §6.3, §7.4) -------------------------------------------------
+
+    def history_prefix(self, app_id: str) -> str:
+        """The start of every history key of ``app_id`` (the purge script builds the rest)."""
+        return f"{self.prefix}:{{{app_id}}}:hist:"
+
+    def history_seq(self, app_id: str) -> str:
+        return self.history_prefix(app_id) + "seq"
+
+    def history_messages(self, app_id: str) -> str:
+        return self.history_prefix(app_id) + "msgs"
+
+    def history_all(self, app_id: str) -> str:
+        return self.history_prefix(app_id) + "all"
+
+    def history_by_source(self, app_id: str, src: str) -> str:
+        return self.history_prefix(app_id) + "src:" + src
+
+    def history_by_destination(self, app_id: str, dst: str) -> str:
+        return self.history_prefix(app_id) + "dst:" + dst
+
+    def history_by_pair(self, app_id: str, src: str, dst: str) -> str:
+        # The length in UTF-8 bytes, as the purge script (Lua) counts it.
+        return self.history_prefix(app_id) + f"pair:{len(src.encode())}:{src}{dst}"
+
+    # -- channel attributes (spec §6.7) ----------------------------------------------------
+
+    def attributes(self, app_id: str, channel: str) -> str:
+        return f"{self.prefix}:{{{app_id}:{channel}}}:attrs"
+
+    def attributes_version(self, app_id: str, channel: str) -> str:
+        return f"{self.prefix}:{{{app_id}:{channel}}}:attrs:ver"
+
+    def attribute_channels(self, app_id: str) -> str:
+        return f"{self.prefix}:{{{app_id}}}:attrs:channels"
+
+    # -- media records (spec §1.6, §5.2) ---------------------------------------------------
+
+    def media_record(self, media_id: str) -> str:
+        return self.media_record_prefix + media_id
