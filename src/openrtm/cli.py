@@ -197,6 +197,11 @@ _HTTP_PATHS = (
 async def _run(config: ServerConfig) -> None:
     server = Server(config)
     await server.start()
+    # Before the banner: whoever reads it may stop the server at once, gracefully.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     # What exists now (modules, the server's own objects) lives as long as the process: keep
     # it out of every future collection.
     gc.freeze()
@@ -221,10 +226,6 @@ async def _run(config: ServerConfig) -> None:
         )
     else:
         print(f"data: {config.store_path}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("stopping: closing connections")
     await server.stop()

@@ -117,7 +117,10 @@ def test_bad_cluster_settings_say_what_is_wrong(settings: dict[str, Any], messag
 
 def test_bad_cluster_settings_in_a_toml_file(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
-    for text, message in (("redis = 6379\n", "'redis' must be str"), ("media = 1\n", "must be str")):
+    for text, message in (
+        ("redis = 6379\n", "'redis' must be str"),
+        ("media = 1\n", "must be str"),
+    ):
         path.write_text(text)
         with pytest.raises(ConfigError, match=message):
             ServerConfig.from_toml(path)

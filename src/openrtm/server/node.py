@@ -373,7 +373,9 @@ class Node:
         """Deliver an engine event to the local session of (``app_id``, ``uid``), if any."""
         session = self.hub.user(app_id, uid)
         if session is None:
-            return False
+            # A receipt for a sender with no session here: a REST sender waiting for it
+            # (wait_for_ack, spec §7.2) listens to its uid only while it waits.
+            return type(event) is PeerDelivered and self.peers.settle_receipt(event)
         state = session.state  # Session.alive, spelt out: this runs for every message
         if state is not LOGGED_IN and state is not DETACHED:
             return False

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from aiohttp import web
@@ -40,6 +41,10 @@ from openrtm.protocol.messages import Message, PeerMessageResult, SendPeerMessag
 from openrtm.server.http.context import NODE
 from openrtm.server.http.errors import RestError
 from openrtm.server.http.rest_auth import authenticate
+
+if TYPE_CHECKING:
+    from openrtm.server.node import Node
+
 from openrtm.server.http.rest_common import (
     BASE,
     Budget,
@@ -57,6 +62,9 @@ _OUTCOME_MARGIN = 5.0
 
 _WAIT_FOR_ACK = {"true": True, "false": False}
 _sender_ids = itertools.count(1)
+# Receipts are routed by the sender's uid and matched by session id on every node that hears
+# them (issue #15): the ids of one node's REST senders must not be another node's too.
+_NODE_TAG = secrets.token_hex(6)
 
 
 class PeerMessageBody(msgspec.Struct):
@@ -84,8 +92,8 @@ class _RestSender:
     def __init__(self, app_id: str, uid: str) -> None:
         self.app_id = app_id
         self.uid = uid
-        # Unique among the peer service's pending messages, and never an SDK session's id.
-        self.session_id = f"rest-{next(_sender_ids)}"
+        # Unique among the pending messages of every node, and never an SDK session's id.
+        self.session_id = f"rest-{_NODE_TAG}-{next(_sender_ids)}"
         self.delivered = False
         self.outcome: asyncio.Future[PeerMessageResult | None] = (
             asyncio.get_running_loop().create_future()
@@ -137,6 +145,20 @@ async def send_peer_message(request: web.Request) -> web.Response:
     check_rate(request, Budget.MESSAGES, caller.app_id)
     node = request.app[NODE]
     sender = _RestSender(caller.app_id, user_id)
+    if wait:
+        # The receipt is routed to the sender's uid (services/peers.py): across nodes, this
+        # node must hear that uid while it waits (a no-op for a single node).
+        node.broker.subscribe_user(caller.app_id, user_id)
+        try:
+            return await _send_peer(node, sender, body, msg, wait)
+        finally:
+            node.broker.unsubscribe_user(caller.app_id, user_id)
+    return await _send_peer(node, sender, body, msg, wait)
+
+
+async def _send_peer(
+    node: Node, sender: _RestSender, body: PeerMessageBody, msg: Message, wait: bool
+) -> web.Response:
     routed = asyncio.get_running_loop().create_future()
 
     def on_routed(delivered: bool) -> None:

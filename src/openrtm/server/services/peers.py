@@ -238,9 +238,16 @@ class PeerService:
         self._node.broker.publish_user(session.app_id, request.to, InboxChanged())
 
     def delivered(self, session: Session, receipt: PeerDelivered) -> None:
-        """The receiver acked a message this session sent: tell the sender it was received."""
-        if session.session_id == receipt.session_id:
-            self._settle((receipt.session_id, receipt.request_id), _RECEIVED)
+        """The receiver acked a message sent from this node: tell the sender it was received.
+
+        Routed to the sender's uid, it may reach that uid's SDK session while the sender was
+        a REST request acting as the uid: the receipt names its sender's session, whichever.
+        """
+        self._settle((receipt.session_id, receipt.request_id), _RECEIVED)
+
+    def settle_receipt(self, receipt: PeerDelivered) -> bool:
+        """A receipt with no local session of its uid: whether a sender here was waiting."""
+        return self._settle((receipt.session_id, receipt.request_id), _RECEIVED)
 
     def _settle(self, key: tuple[str, int], result: PeerMessageResult) -> bool:
         """Answer the sender of ``key`` with ``result``; False if it is not pending here."""
