@@ -5,6 +5,14 @@ Each receiver's inbox is a sorted set scored by seq (:mod:`openrtm.store.redis_k
 and an ack (``ZREMRANGEBYSCORE``) each touch one key of one slot. A member is
 ``<seq>:<ts>:<msgpack (sender, mid, payload)>``.
 
+A seq is Redis's clock in microseconds when the entry was stored, raised above the receiver's
+previous seq if the clock ever went back (the receiver's last seq is kept for 7 days beside its
+inbox): it grows with every put of a receiver, even after all of them were acked, and follows
+the order of the puts across receivers. It is not drawn from one counter for the whole store
+(a counter every put shares would be a key of its own slot, out of reach of the put's script on
+Redis Cluster): two receivers' entries stored in the same microsecond may share a seq, which is
+harmless, since a seq is only ever compared with the same receiver's (peek, ack).
+
 Expired entries (``ts`` before ``now - INBOX_TTL_MS``) are skipped by a peek and still count
 towards the cap until purged, as in the SQLite store. The purge walks the set of receivers that
 may hold entries; besides, a whole inbox expires 7 days after its last put, so an inbox the

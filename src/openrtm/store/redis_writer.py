@@ -27,6 +27,7 @@ Redis back up is used again without a restart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final, Generic, TypeVar
@@ -175,6 +176,7 @@ class RedisWriter:
         self._staged: list[_Item] = []
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
+        self._opener: asyncio.Future[None] | None = None
         self._closer: asyncio.Future[None] | None = None
         self._open = False
         self._stopping = False
@@ -191,9 +193,16 @@ class RedisWriter:
     async def open(self) -> None:
         if self._closer is not None:
             raise StoreError("the store is closed")
-        if self._open:
-            return
-        # Fails with StoreError if Redis is unreachable; open() may then be called again.
+        if self._opener is None:
+            # One task opens, however many callers wait for it.
+            self._opener = asyncio.ensure_future(self._start())
+        try:
+            await asyncio.shield(self._opener)
+        except StoreError:
+            self._opener = None  # Redis was unreachable: open() may be called again
+            raise
+
+    async def _start(self) -> None:
         await self._calls.call([("PING",)])
         await self._calls.load_scripts()
         if self._closer is not None:  # closed while opening
@@ -235,6 +244,9 @@ class RedisWriter:
     # -- the writer task --------------------------------------------------------------------
 
     async def _shutdown(self) -> None:
+        if self._opener is not None:
+            with contextlib.suppress(StoreError):
+                await self._opener  # an open in progress ends first (and then fails)
         worker = self._worker
         if worker is not None:
             self._stopping = True
@@ -337,7 +349,7 @@ class RedisWriter:
                 else:  # a bug: its traceback is wanted
                     logger.error("store operation failed (not awaited)", exc_info=exc)
             return
-        if future.cancelled():
+        if future.done():  # its caller was cancelled (or a writer bug failed it already)
             return
         if exc is not None:
             future.set_exception(exc)

@@ -159,10 +159,7 @@ class Liveness:
         keys, run, node = self._keys, self._commands.run, self._node
         presence, broker = self._engine.presence, self._engine.broker
         await self._commands.load_scripts()
-        await run(
-            "restore",
-            *Commands.script(HEARTBEAT, [keys.nodes], [node, self.ttl_ms, 0]),
-        )
+        await run("restore", Commands.script(HEARTBEAT, [keys.nodes], [node, self.ttl_ms, 0]))
         self._registered = True
         # What ended while Redis was away first, so that nothing is both added and removed.
         for batch in _chunks(sorted(presence.unleft)):

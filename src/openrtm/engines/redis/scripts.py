@@ -21,8 +21,7 @@ ADD_SESSION = """
 -- A login: the session replaces any older one of the user, whose attributes go with it
 -- (spec §6.6, §6.11). Returns 1 if the user was offline before (it just came online).
 -- KEYS[1] the user's session HASH; ARGV[1] session id, ARGV[2] node id.
-local was_offline = redis.call('EXISTS', KEYS[1]) == 0
-redis.call('DEL', KEYS[1])
+local was_offline = redis.call('DEL', KEYS[1]) == 0
 redis.call('HSET', KEYS[1], 'sid', ARGV[1], 'node', ARGV[2])
 if was_offline then return 1 end
 return 0
