@@ -19,6 +19,7 @@ except ImportError:  # uvloop is not available on Windows
 
 from openrtm import cli_send as send_command
 from openrtm._version import VERSION
+from openrtm.engines.base import EngineUnavailable
 from openrtm.protocol.tokens import TokenFormat, build_token
 from openrtm.server.backends import BackendError
 from openrtm.server.config import (
@@ -30,6 +31,7 @@ from openrtm.server.config import (
 )
 from openrtm.server.gateway import PICOWS_LOGGER
 from openrtm.server.runner import Server
+from openrtm.store.base import StoreError
 
 __all__ = ["main"]
 
@@ -167,8 +169,9 @@ def _serve(args: argparse.Namespace) -> int:
             uvloop.run(_run(config))
         else:
             asyncio.run(_run(config))
-    except (OSError, BackendError) as exc:
-        # One line, no traceback: a port in use, an unreachable or refusing Redis.
+    except (OSError, BackendError, EngineUnavailable, StoreError) as exc:
+        # One line, no traceback: a port in use, an unreachable or refusing Redis (also if it
+        # went away between the check and the engine's or the store's start).
         print(f"openrtm serve: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -253,6 +253,9 @@ class Cluster:
             self.config_path = root / "openrtm.toml"
             self.config_path.write_text("".join(f"{k} = {_toml(v)}\n" for k, v in settings.items()))
         self.redis = ClusterRedis(root / "redis")
+        self.check_logs = True
+        """Whether the fixture fails the test for a traceback in a node's log (a test that
+        asserts it itself turns this off)."""
         self.nodes = [ClusterNode(self, i) for i in range(size)]
 
     def start(self) -> Cluster:

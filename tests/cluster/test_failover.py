@@ -8,7 +8,6 @@ client of the killed node carries on through a surviving node.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 import aiohttp
 import pytest
@@ -87,7 +86,12 @@ async def test_kill_9_a_node_its_users_go_offline_and_its_clients_move_on(
         await balancer.close()
 
 
-async def test_redis_down_is_not_ready_and_refuses_clearly_then_recovers(
+async def readiness(node_url: str) -> int:
+    async with aiohttp.ClientSession() as http, http.get(node_url + "readyz") as response:
+        return response.status
+
+
+async def test_redis_down_is_not_ready_then_recovers(
     make_cluster: ClusterFactory, connect: ConnectFactory
 ) -> None:
     cluster = make_cluster(2, presence_ttl=TTL)
@@ -96,21 +100,10 @@ async def test_redis_down_is_not_ready_and_refuses_clearly_then_recovers(
     bob = await connect(second, "bob")
     assert (await alice.send_message_to_peer("before", "bob")).has_peer_received
 
-    async def readiness(node_url: str) -> int:
-        async with aiohttp.ClientSession() as http, http.get(node_url + "readyz") as response:
-            return response.status
-
     cluster.redis.kill()
-    await until(lambda: _all_status(readiness, cluster, 503), timeout=unit(10))
-    # What needs Redis is refused within the SDK's request timeout, never a hang.
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    with pytest.raises(openrtm.RtmError):
-        await alice.get_channel_member_count(["room"])
-    assert loop.time() - started < unit(10)
-
+    await until(lambda: _all_status(cluster, 503), timeout=unit(10))
     cluster.redis.start()  # same port, same append-only file
-    await until(lambda: _all_status(readiness, cluster, 200), timeout=unit(15))
+    await until(lambda: _all_status(cluster, 200), timeout=unit(15))
 
     async def delivered() -> bool:
         try:
@@ -119,10 +112,35 @@ async def test_redis_down_is_not_ready_and_refuses_clearly_then_recovers(
             return False
 
     await until(delivered, timeout=unit(15))
+    # Each node registered its sessions again: both users are online for the other node.
     assert await bob.query_peers_online_status(["alice"]) == {"alice": True}
+    assert await alice.query_peers_online_status(["bob"]) == {"bob": True}
 
 
-async def _all_status(
-    readiness: Callable[[str], Awaitable[int]], cluster: Cluster, status: int
-) -> bool:
+@pytest.mark.xfail(
+    strict=True,
+    reason="the services do not yet map the engine's EngineUnavailable to the operation's "
+    "FAILURE code (branch redis-engine): the request times out and the node logs a traceback",
+)
+async def test_redis_down_refuses_what_needs_it_with_its_failure_code(
+    make_cluster: ClusterFactory, connect: ConnectFactory
+) -> None:
+    cluster = make_cluster(1, presence_ttl=TTL)
+    cluster.check_logs = False  # asserted below, inside the expected failure
+    alice = await connect(cluster.nodes[0], "alice")
+    cluster.redis.kill()
+    await until(lambda: _all_status(cluster, 503), timeout=unit(10))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(openrtm.RtmError) as info:
+        await alice.get_channel_member_count(["room"])
+    # The operation's FAILURE code (spec §4.13: 1) well within the SDK's request timeout,
+    # not the timeout itself, and no traceback in the node's log.
+    assert not isinstance(info.value, openrtm.RtmTimeoutError)
+    assert info.value.code == 1
+    assert loop.time() - started < unit(5)
+    assert not cluster.tracebacks()
+
+
+async def _all_status(cluster: Cluster, status: int) -> bool:
     return all([await readiness(node.http_url) == status for node in cluster.nodes])
