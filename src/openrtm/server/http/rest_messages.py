@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from aiohttp import web
 
+from openrtm.engines.base import EngineUnavailable
 from openrtm.protocol.codes import MessageType
 from openrtm.protocol.limits import (
     is_valid_channel_id,
@@ -150,6 +151,10 @@ async def send_peer_message(request: web.Request) -> web.Response:
         # node must hear that uid while it waits (a no-op for a single node).
         node.broker.subscribe_user(caller.app_id, user_id)
         try:
+            try:
+                await node.broker.user_subscribed(caller.app_id, user_id)
+            except EngineUnavailable:
+                raise RestError(503, "unavailable", "the message router is unavailable") from None
             return await _send_peer(node, sender, body, msg, wait)
         finally:
             node.broker.unsubscribe_user(caller.app_id, user_id)
