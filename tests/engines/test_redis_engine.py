@@ -239,3 +239,28 @@ async def _counted(node: Node, channel: str, count: int) -> bool:
         return await node.presence.channel_counts("app", [channel]) == {channel: count}
     except EngineUnavailable:
         return False
+
+
+async def test_a_redis_outage_longer_than_the_ttl_reaps_nobody(redis_engine: RedisNodes) -> None:
+    server, make = redis_engine
+    ttl = unit(1)
+    n1, n2 = await make(ttl=ttl), await make(ttl=ttl)
+    n1.broker.follow("app", "bob")
+    await n2.presence.add_session("app", "bob", "s-bob")
+    slow = n2.engine
+    assert slow is not None
+    await server.kill()
+    # n2 will be slow to come back (its backoff, say): its loops stop for now.
+    await slow.liveness.stop()
+    await slow.subscriber.close()
+    await asyncio.sleep(ttl * 2)  # the outage itself: every deadline in Redis passes
+    await server.start()
+    assert n1.engine is not None
+    await until(lambda: n1.engine is not None and n1.engine.subscriber.connected, unit(10))
+    await asyncio.sleep(ttl / 2)  # n1 beats meanwhile, n2 not yet
+    slow.subscriber.start()
+    slow.liveness.start()
+    await asyncio.sleep(ttl * 2)  # several beats of both
+    assert n1.handler.presence == []  # bob never went OFFLINE
+    assert await n1.presence.online("app", ["bob"]) == {"bob": True}
+    assert n1.engine.liveness.reaped == []

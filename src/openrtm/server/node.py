@@ -17,6 +17,7 @@ from openrtm.engines.base import (
     Broker,
     CallEvent,
     ChannelEvent,
+    EngineUnavailable,
     InboxChanged,
     PeerDelivered,
     PeerMessageEvent,
@@ -334,7 +335,13 @@ class Node:
     ) -> None:
         # A session replaced by a newer login of the same user is not the user going offline;
         # followers told it was UNREACHABLE hear that it is ONLINE again.
-        if await self.presence.remove_session(app_id, uid, session_id):
+        try:
+            offline = await self.presence.remove_session(app_id, uid, session_id)
+        except EngineUnavailable as exc:
+            # The engine removes it when it is reachable again, and announces it then.
+            log.warning("could not record a logout: %s", exc)
+            return
+        if offline:
             self.broker.publish_presence(app_id, uid, _OFFLINE)
         elif was_unreachable:
             self.broker.publish_presence(app_id, uid, _ONLINE)

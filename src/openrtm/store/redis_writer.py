@@ -104,7 +104,10 @@ class RedisCalls:
 
     async def load_scripts(self) -> None:
         """Load every script (at open, and before the first round trip after a failure)."""
-        await self.send([("SCRIPT", "LOAD", script.source) for script in redis_scripts.ALL])
+        replies = await self.send([("SCRIPT", "LOAD", s.source) for s in redis_scripts.ALL])
+        for script, reply in zip(redis_scripts.ALL, replies, strict=True):
+            if isinstance(reply, ResponseError):  # not Redis ≥ 7, or not Redis at all
+                raise _failed(f"redis refused the script {script.name}: {reply}", reply)
         self._scripts_loaded = True
 
     async def send(self, commands: Sequence[Command]) -> list[Any]:
@@ -125,11 +128,11 @@ class RedisCalls:
                 return await pipe.execute(raise_on_error=False)
         except TimeoutError as exc:
             self._scripts_loaded = False
-            raise _failed("redis did not answer in time", exc) from exc
+            raise _failed(f"redis did not answer in {self.timeout:g} s", exc) from exc
         except (RedisError, OSError) as exc:
             # A restarted Redis may have lost its script cache: load the scripts again first.
             self._scripts_loaded = False
-            raise _failed("redis is unreachable", exc) from exc
+            raise _failed(f"redis is unreachable: {exc}", exc) from exc
 
     async def call(self, commands: Sequence[Command]) -> list[Any]:
         """:meth:`send`, raising the first error reply as :class:`StoreError`.
@@ -203,8 +206,7 @@ class RedisWriter:
             raise
 
     async def _start(self) -> None:
-        await self._calls.call([("PING",)])
-        await self._calls.load_scripts()
+        await self._calls.load_scripts()  # the first round trip: Redis is there, and ready
         if self._closer is not None:  # closed while opening
             raise StoreError("the store is closed")
         self._worker = asyncio.get_running_loop().create_task(self._run(), name="openrtm-store")
@@ -345,7 +347,7 @@ class RedisWriter:
             if exc is not None:
                 self.lost_writes += 1
                 if isinstance(exc, StoreError):  # Redis down or slow: said plainly, once each
-                    logger.error("store write lost (not awaited): %s: %s", exc, exc.__cause__)
+                    logger.error("store write lost (not awaited): %s", exc)
                 else:  # a bug: its traceback is wanted
                     logger.error("store operation failed (not awaited)", exc_info=exc)
             return

@@ -12,7 +12,8 @@ for everyone else within a TTL and a beat.
 When Redis comes back after an outage (the PUB/SUB connection reconnects), or a beat finds
 this node unregistered (Redis lost its data, or this node was taken for dead and reaped after a
 pause), the node records its live sessions and memberships again, announcing what had been
-lost (ONLINE, MemberJoined), and removes what ended while Redis was away.
+lost (ONLINE, MemberJoined), and removes what ended while Redis was away. For one TTL after
+an outage it reaps nobody: the others may not have had the chance to beat yet.
 """
 
 from __future__ import annotations
@@ -65,6 +66,10 @@ class Liveness:
         self._task: asyncio.Task[None] | None = None
         self._registered = False
         self._restoring = asyncio.Lock()
+        # Loop time before which this node reaps nobody: after an outage of Redis or of this
+        # node's link to it, the other nodes may not have beaten yet either, and taking them
+        # for dead would send their users OFFLINE and back ONLINE for nothing.
+        self._reap_after = 0.0
         self.reaped: list[str] = []
         """Nodes this one has reaped (for the log and the tests)."""
 
@@ -84,8 +89,13 @@ class Liveness:
                 await self.beat()
             except EngineUnavailable as exc:
                 log.warning("heartbeat failed: %s", exc)
+                self._hold_reaping()
             except Exception:
                 log.exception("heartbeat failed")
+                self._hold_reaping()
+
+    def _hold_reaping(self) -> None:
+        self._reap_after = asyncio.get_running_loop().time() + self.ttl_ms / 1000
 
     async def beat(self) -> None:
         """Beat once; re-register if Redis had lost this node; reap the dead."""
@@ -95,10 +105,15 @@ class Liveness:
                 HEARTBEAT, [self._keys.nodes], [self._node, self.ttl_ms, _DEAD_PER_BEAT]
             ),
         )
+        presence = self._engine.presence
         if new and self._registered:
             log.warning("this node was not registered in redis: registering its state again")
             await self.restore()
+        elif presence.unremoved or presence.unleft:
+            await self.restore()  # what ended during an outage, if the reconnection's failed
         self._registered = True
+        if asyncio.get_running_loop().time() < self._reap_after:
+            return
         for raw in dead:
             node = raw.decode()
             if node == self._node:
@@ -156,6 +171,7 @@ class Liveness:
             await self._restore()
 
     async def _restore(self) -> None:
+        self._hold_reaping()
         keys, run, node = self._keys, self._commands.run, self._node
         presence, broker = self._engine.presence, self._engine.broker
         await self._commands.load_scripts()

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from openrtm.engines.redis.errors import REDIS_ERRORS
 
@@ -103,11 +103,17 @@ class Publisher:
             return [0] * len(batch)
         try:
             async with asyncio.timeout(self._timeout):
-                conn = self._conn
-                if conn is None:
-                    conn = self._conn = await self._pool.get_connection()  # type: ignore[no-untyped-call]
-                await conn.send_packed_command(conn.pack_commands(commands), check_health=False)
-                replies = [await conn.read_response() for _ in commands]
+                try:
+                    replies = await self._pipeline(commands)
+                except REDIS_ERRORS:
+                    if self._conn is None:
+                        raise  # could not even connect
+                    # The kept connection may have been closed by a Redis restart since its
+                    # last use: one more try on a fresh one before the batch fails. (Were
+                    # the first try's commands run before the connection broke, Redis
+                    # would have crashed in the middle of them: delivered at least once.)
+                    await self._drop()
+                    replies = await self._pipeline(commands)
         except REDIS_ERRORS as exc:
             if not self._down:
                 self._down = True
@@ -123,6 +129,13 @@ class Publisher:
         self.sent += len(commands)
         counts = iter(replies)
         return [int(next(counts)) if topic else 0 for topic, _, _ in batch]
+
+    async def _pipeline(self, commands: list[tuple[str, bytes, bytes]]) -> list[Any]:
+        conn = self._conn
+        if conn is None:
+            conn = self._conn = await self._pool.get_connection()  # type: ignore[no-untyped-call]
+        await conn.send_packed_command(conn.pack_commands(commands), check_health=False)
+        return [await conn.read_response() for _ in commands]
 
     async def _drop(self) -> None:
         conn, self._conn = self._conn, None

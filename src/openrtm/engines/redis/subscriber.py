@@ -185,6 +185,8 @@ class Subscriber:
     async def _reconnected(self) -> None:
         try:
             await self._on_reconnect()
+        except EngineUnavailable as exc:
+            log.warning("re-registering after a reconnect failed: %s", exc)
         except Exception:
             log.exception("re-registering after a reconnect failed")
 

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from openrtm.engines.base import AttributesChanged
+from openrtm.engines.base import AttributesChanged, EngineUnavailable
 from openrtm.protocol.attributes import (
     ChannelAttributesResult,
     ChannelAttributeValue,
@@ -167,7 +167,12 @@ class AttributeService:
             self._node.spawn(self._get_user(session, request))
 
     async def _get_user(self, session: Session, request: GetUserAttributes) -> None:
-        attrs = await self._node.presence.get_user_attributes(session.app_id, request.uid)
+        try:
+            attrs = await self._node.presence.get_user_attributes(session.app_id, request.uid)
+        except EngineUnavailable as exc:
+            log.warning("user attributes unavailable: %s", exc)
+            session.refuse(request.id, Err.FAILURE, "server unavailable, try again")
+            return
         if attrs is None:
             session.refuse(request.id, Err.USER_NOT_FOUND, "the user requested is not online")
             return
@@ -256,7 +261,13 @@ class AttributeService:
 
     def _complete(self, session: Session, request_id: int, work: Awaitable[None]) -> None:
         async def run() -> None:
-            await work
+            try:
+                await work
+            except EngineUnavailable as exc:
+                # Redis down or slow (issue #15): a clear failure, not a hang (protocol §4).
+                log.warning("attribute operation failed: %s", exc)
+                session.refuse(request_id, Err.FAILURE, "server unavailable, try again")
+                return
             session.reply(request_id)
 
         self._node.spawn(run())

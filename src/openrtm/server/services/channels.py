@@ -17,6 +17,7 @@ from openrtm.engines.base import (
     AttributesChanged,
     ChannelEvent,
     ChannelMessageEvent,
+    EngineUnavailable,
     MemberJoined,
     MemberLeft,
 )
@@ -64,6 +65,8 @@ if TYPE_CHECKING:
 __all__ = ["ChannelService"]
 
 log = logging.getLogger("openrtm.channels")
+
+_UNAVAILABLE = "server unavailable, try again"
 
 
 class ChannelService:
@@ -128,11 +131,22 @@ class ChannelService:
 
     async def _join(self, session: Session, request: JoinChannel, marker: int) -> None:
         node, channel = self._node, request.channel
-        count = await node.presence.join_channel(session.app_id, channel, session.uid)
+        try:
+            count = await node.presence.join_channel(session.app_id, channel, session.uid)
+        except EngineUnavailable as exc:
+            # Redis down or slow (issue #15): a clear failure, not a hang (protocol §4).
+            log.warning("join failed: %s", exc)
+            if session.channels.get(channel) == marker:
+                del session.channels[channel]
+            session.refuse(request.id, JoinChannelError.FAILURE, _UNAVAILABLE)
+            return
         if not session.logged_in or session.channels.get(channel) != marker:
             # Left (or gone) while joining: nobody heard of the join, so undo it quietly. The
             # join is still answered: it happened, and the leave that followed undid it.
-            await node.presence.leave_channel(session.app_id, channel, session.uid)
+            try:
+                await node.presence.leave_channel(session.app_id, channel, session.uid)
+            except EngineUnavailable as exc:
+                log.warning("could not undo a join: %s", exc)  # the engine retries it
             session.reply(request.id)
             return
         node.hub.add_member(session, channel)
@@ -166,7 +180,12 @@ class ChannelService:
 
     async def _announce_leave(self, app_id: str, uid: str, channel: str) -> None:
         node = self._node
-        count = await node.presence.leave_channel(app_id, channel, uid)
+        try:
+            count = await node.presence.leave_channel(app_id, channel, uid)
+        except EngineUnavailable as exc:
+            # The engine removes the member when it is reachable again, and announces it then.
+            log.warning("could not record a leave: %s", exc)
+            return
         node.broker.publish_channel(app_id, channel, MemberLeft(uid=uid, count=count))
         if count == 0:
             self.expire_attributes_when_empty(app_id, channel, emptied=True)
@@ -225,9 +244,14 @@ class ChannelService:
             self._node.spawn(self._get_members(session, request))
 
     async def _get_members(self, session: Session, request: GetMembers) -> None:
-        members = await self._node.presence.channel_members(
-            session.app_id, request.channel, MAX_MEMBER_EVENTS_CHANNEL_SIZE
-        )
+        try:
+            members = await self._node.presence.channel_members(
+                session.app_id, request.channel, MAX_MEMBER_EVENTS_CHANNEL_SIZE
+            )
+        except EngineUnavailable as exc:
+            log.warning("get_members failed: %s", exc)
+            session.refuse(request.id, GetMembersError.FAILURE, _UNAVAILABLE)
+            return
         session.reply(request.id, GetMembersResult(members=members))
 
     # --- engine events -----------------------------------------------------------------------
@@ -286,7 +310,11 @@ class ChannelService:
 
     async def _expire_attributes(self, app_id: str, channel: str) -> None:
         self._expiries.pop((app_id, channel), None)
-        counts = await self._node.presence.channel_counts(app_id, [channel])
+        try:
+            counts = await self._node.presence.channel_counts(app_id, [channel])
+        except EngineUnavailable as exc:
+            log.warning("channel attributes kept, member count unavailable: %s", exc)
+            return
         if counts[channel] == 0:
             await self._node.store.clear_channel_attributes(app_id, channel)
 

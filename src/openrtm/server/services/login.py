@@ -18,7 +18,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from openrtm._version import VERSION
-from openrtm.engines.base import SessionClaimed
+from openrtm.engines.base import EngineUnavailable, SessionClaimed
 from openrtm.protocol.codes import CloseCode, LoginError, PeerOnlineState, RenewTokenError
 from openrtm.protocol.limits import LOGIN_RATE, RENEW_TOKEN_RATE
 from openrtm.protocol.messages import (
@@ -180,6 +180,12 @@ class LoginService:
         app_id, uid, session_id = session.app_id, session.uid, session.session_id
         try:
             came_online = await node.presence.add_session(app_id, uid, session_id)
+        except EngineUnavailable as exc:
+            # Redis down or slow (issue #15): refused at once, nothing to trace.
+            log.warning("login refused, presence unavailable: %s", exc)
+            if session.fire(SessionEvent.LOGIN_FAILED):
+                self._refuse(session, request_id, LoginError.UNKNOWN, "server unavailable")
+            return False
         except Exception:
             log.exception("presence unavailable during login")
             if session.fire(SessionEvent.LOGIN_FAILED):
@@ -187,7 +193,10 @@ class LoginService:
             return False
         if session.state is not SessionState.LOGGING_IN:
             # The link went away while we waited: undo the announcement.
-            await node.presence.remove_session(app_id, uid, session_id)
+            try:
+                await node.presence.remove_session(app_id, uid, session_id)
+            except EngineUnavailable as exc:
+                log.warning("could not undo an abandoned login: %s", exc)
             return False
         node.broker.publish_user(app_id, uid, SessionClaimed(session_id=session_id))
         displaced = node.hub.add_user(session)

@@ -7,8 +7,10 @@ logout grows with its own followers, never with the number of connected users.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
+from openrtm.engines.base import EngineUnavailable
 from openrtm.protocol.codec import encode
 from openrtm.protocol.codes import (
     GetChannelMemberCountError,
@@ -50,7 +52,10 @@ if TYPE_CHECKING:
 
 __all__ = ["PresenceService"]
 
+log = logging.getLogger("openrtm.presence")
+
 _ONLINE, _OFFLINE = PeerOnlineState.ONLINE.value, PeerOnlineState.OFFLINE.value
+_UNAVAILABLE = "server unavailable, try again"
 
 
 class PresenceService:
@@ -81,7 +86,13 @@ class PresenceService:
             self._node.spawn(self._query_online(session, request))
 
     async def _query_online(self, session: Session, request: QueryOnline) -> None:
-        online = await self._node.presence.online(session.app_id, request.peers)
+        try:
+            online = await self._node.presence.online(session.app_id, request.peers)
+        except EngineUnavailable as exc:
+            # Redis down or slow (issue #15): a clear failure, not a hang (protocol §4).
+            log.warning("query_online failed: %s", exc)
+            session.refuse(request.id, QueryPeersOnlineStatusError.FAILURE, _UNAVAILABLE)
+            return
         session.reply(request.id, OnlineResult(online=online))
 
     def subscribe(self, session: Session, request: Subscribe) -> None:
@@ -106,7 +117,14 @@ class PresenceService:
             self._node.spawn(self._snapshot(session, request.id, new))
 
     async def _snapshot(self, session: Session, request_id: int, peers: list[str]) -> None:
-        online = await self._node.presence.online(session.app_id, peers) if peers else {}
+        try:
+            online = await self._node.presence.online(session.app_id, peers) if peers else {}
+        except EngineUnavailable as exc:
+            log.warning("subscribe failed: %s", exc)
+            for uid in peers:  # not followed after all: the call failed
+                self.unfollow(session, uid)
+            session.refuse(request_id, PeerSubscriptionStatusError.FAILURE, _UNAVAILABLE)
+            return
         session.reply(request_id)
         if online:
             statuses = {uid: _ONLINE if up else _OFFLINE for uid, up in online.items()}
@@ -163,7 +181,12 @@ class PresenceService:
             self._node.spawn(self._member_counts(session, request))
 
     async def _member_counts(self, session: Session, request: GetMemberCounts) -> None:
-        counts = await self._node.presence.channel_counts(session.app_id, request.channels)
+        try:
+            counts = await self._node.presence.channel_counts(session.app_id, request.channels)
+        except EngineUnavailable as exc:
+            log.warning("member counts failed: %s", exc)
+            session.refuse(request.id, GetChannelMemberCountError.FAILURE, _UNAVAILABLE)
+            return
         session.reply(request.id, MemberCountsResult(counts=counts))
 
     def on_presence(self, app_id: str, uid: str, state: str) -> None:
