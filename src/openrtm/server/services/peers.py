@@ -32,6 +32,7 @@ from openrtm.protocol.messages import (
 )
 from openrtm.server.session import LOGGED_IN
 from openrtm.server.timers import now_ms
+from openrtm.store.base import StoreError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -337,6 +338,11 @@ class PeerService:
         session.held = []
         try:
             entries = await self._node.store.inbox_peek(session.app_id, session.uid, now_ms())
+        except StoreError as exc:
+            # Redis unreachable (issue #15): the messages stay stored, replayed at the next
+            # login or InboxChanged; what was held meanwhile still goes out below.
+            log.warning("offline messages not replayed now: %s", exc)
+            entries = []
         finally:
             held, session.held = session.held, None
         for entry in entries:
