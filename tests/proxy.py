@@ -7,7 +7,8 @@ new connections away at once until ``accept()``: the network is down, retries fa
 ``freeze()`` silences only the connections open now, closes included, while new ones flow:
 the old link died without either end hearing of it, and the client has a new one.
 ``throttle(seconds)`` waits that long before forwarding each read (at most 64 KiB): a slow
-link, for transfers that must last a while.
+link, for transfers that must last a while. ``retarget(port)`` sends new connections to another
+port: a load balancer that moved a client to another node (issue #15).
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ class TcpProxy:
 
     def throttle(self, seconds: float) -> None:
         self._delay = seconds
+
+    def retarget(self, port: int) -> None:
+        self._target_port = port
 
     def refuse(self) -> None:
         self._accepting = False

@@ -19,10 +19,19 @@ except ImportError:  # uvloop is not available on Windows
 
 from openrtm import cli_send as send_command
 from openrtm._version import VERSION
+from openrtm.engines.base import EngineUnavailable
 from openrtm.protocol.tokens import TokenFormat, build_token
-from openrtm.server.config import ConfigError, ServerConfig, parse_app, parse_rest_credential
+from openrtm.server.backends import BackendError
+from openrtm.server.config import (
+    ConfigError,
+    ServerConfig,
+    parse_app,
+    parse_rest_credential,
+    redact_url,
+)
 from openrtm.server.gateway import PICOWS_LOGGER
 from openrtm.server.runner import Server
+from openrtm.store.base import StoreError
 
 __all__ = ["main"]
 
@@ -60,6 +69,31 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID:SECRET",
         help="customer credentials the REST API accepts with HTTP Basic (repeatable; "
         "a TOML file keeps the secret out of the process list)",
+    )
+    serve.add_argument(
+        "--media-dir",
+        type=Path,
+        help="media files (default DATA/media); with --redis, a directory every node shares",
+    )
+    cluster = serve.add_argument_group(
+        "several nodes", "share Broker, Presence and Store on Redis (docs/deployment.md)"
+    )
+    cluster.add_argument(
+        "--redis",
+        metavar="URL",
+        help="redis://[:PASSWORD@]HOST:PORT/DB, rediss://... (TLS) or unix:///PATH; "
+        "without it: one node on memory + SQLite",
+    )
+    cluster.add_argument(
+        "--presence-ttl",
+        type=float,
+        metavar="SECONDS",
+        help="a dead node's users go OFFLINE and leave their channels within this (default 15)",
+    )
+    cluster.add_argument(
+        "--node-id",
+        metavar="ID",
+        help="this node's name in Redis and logs (default HOSTNAME-PID-RANDOM)",
     )
     serve.add_argument("--config", type=Path, help="TOML configuration file")
     serve.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
@@ -120,6 +154,10 @@ def _serve(args: argparse.Namespace) -> int:
             http_port=args.http_port,
             public_url=args.public_url,
             data_dir=args.data,
+            media_root=args.media_dir,
+            redis_url=args.redis,
+            presence_ttl=args.presence_ttl,
+            node_id=args.node_id,
             apps=apps,
             rest_credentials=credentials,
         )
@@ -131,7 +169,9 @@ def _serve(args: argparse.Namespace) -> int:
             uvloop.run(_run(config))
         else:
             asyncio.run(_run(config))
-    except OSError as exc:
+    except (OSError, BackendError, EngineUnavailable, StoreError) as exc:
+        # One line, no traceback: a port in use, an unreachable or refusing Redis (also if it
+        # went away between the check and the engine's or the store's start).
         print(f"openrtm serve: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -160,6 +200,11 @@ _HTTP_PATHS = (
 async def _run(config: ServerConfig) -> None:
     server = Server(config)
     await server.start()
+    # Before the banner: whoever reads it may stop the server at once, gracefully.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     # What exists now (modules, the server's own objects) lives as long as the process: keep
     # it out of every future collection.
     gc.freeze()
@@ -174,11 +219,16 @@ async def _run(config: ServerConfig) -> None:
         print(f"{what}: {server.http_url}{path}", flush=True)
     if config.public_url is not None:
         print(f"public HTTP URL told to clients: {config.public_url}", flush=True)
-    print(f"data: {config.store_path}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    if config.redis_url is not None:
+        # Several nodes: "data:" (the banner's last line) names the shared Redis.
+        print(f"node: {config.node_id}", flush=True)
+        print(f"media files: {config.media_dir}", flush=True)
+        print(
+            f"data: Redis {redact_url(config.redis_url)} (presence TTL {config.presence_ttl:g} s)",
+            flush=True,
+        )
+    else:
+        print(f"data: {config.store_path}", flush=True)
     await stop.wait()
     log.info("stopping: closing connections")
     await server.stop()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from openrtm.server.config import AppSpec, ConfigError, ServerConfig, parse_app
+from openrtm.server.config import AppSpec, ConfigError, ServerConfig, parse_app, redact_url
 from tests.conftest import APP_CERT, APP_ID
 
 
@@ -72,3 +74,66 @@ def test_optional_limits_in_a_toml_file(tmp_path: Path) -> None:
     path.write_text('max_sessions = "many"\n')
     with pytest.raises(ConfigError, match="must be int"):
         ServerConfig.from_toml(path)
+
+
+def test_a_single_node_by_default() -> None:
+    config = ServerConfig()
+    assert (config.redis_url, config.clustered, config.presence_ttl) == (None, False, 15.0)
+    assert config.media_dir == Path("openrtm-data") / "media"
+    # hostname-pid-random: unique per process, and a fresh one for each configuration
+    assert str(os.getpid()) in config.node_id
+    assert ServerConfig().node_id != config.node_id
+
+
+def test_redis_settings_in_a_toml_file(tmp_path: Path) -> None:
+    path = tmp_path / "cluster.toml"
+    path.write_text(
+        'redis = "rediss://:pw@redis.example.com:6380/2"\npresence_ttl = 2\n'
+        f'node_id = "rtm-1"\nmedia = "{tmp_path / "shared"}"\n'
+    )
+    config = ServerConfig.from_toml(path)
+    assert config.redis_url == "rediss://:pw@redis.example.com:6380/2"
+    assert (config.clustered, config.presence_ttl, config.node_id) == (True, 2.0, "rtm-1")
+    assert config.media_dir == tmp_path / "shared"
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"redis_url": "http://h:1/0"}, "expected redis://"),
+        ({"redis_url": "redis:///0"}, "no host"),
+        ({"redis_url": "redis://h:port/0"}, "invalid Redis URL"),
+        ({"redis_url": "redis://:secret@h:1/zero"}, "must be a number"),
+        ({"presence_ttl": 0.5}, "at least 1 second"),
+        ({"node_id": "a b"}, "invalid node id"),
+        ({"node_id": ""}, "invalid node id"),
+    ],
+)
+def test_bad_cluster_settings_say_what_is_wrong(settings: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        ServerConfig(**settings)
+    assert "secret" not in str(info.value)  # a password never reaches a log line
+
+
+def test_bad_cluster_settings_in_a_toml_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    for text, message in (
+        ("redis = 6379\n", "'redis' must be str"),
+        ("media = 1\n", "must be str"),
+    ):
+        path.write_text(text)
+        with pytest.raises(ConfigError, match=message):
+            ServerConfig.from_toml(path)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:s3cret@h:6379/0", "redis://:***@h:6379/0"),
+        ("rediss://user:s3cret@h:6380/1", "rediss://user:***@h:6380/1"),
+        ("redis://h:6379/0?password=s3cret&db=1", "redis://h:6379/0?password=***&db=1"),
+        ("unix:///run/redis.sock", "unix:///run/redis.sock"),
+    ],
+)
+def test_redis_passwords_are_masked(url: str, shown: str) -> None:
+    assert redact_url(url) == shown

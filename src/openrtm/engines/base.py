@@ -220,6 +220,13 @@ class Broker(Protocol):
     def unsubscribe_user(self, app_id: str, uid: str) -> None:
         """This node no longer has a session of ``uid``."""
 
+    async def user_subscribed(self, app_id: str, uid: str) -> None:
+        """Wait until ``uid``'s user events reach this node (after :meth:`subscribe_user`).
+
+        For a sender with no session here that waits for a receipt (REST ``wait_for_ack``).
+        Raises EngineUnavailable when that cannot be confirmed in time.
+        """
+
     def subscribe_channel(self, app_id: str, channel: str) -> None:
         """This node now has a member of ``channel``: route its channel events here."""
 

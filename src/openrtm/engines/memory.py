@@ -53,6 +53,9 @@ class MemoryBroker:
     def unsubscribe_user(self, app_id: str, uid: str) -> None:
         pass
 
+    async def user_subscribed(self, app_id: str, uid: str) -> None:
+        pass  # one node hears everything
+
     def subscribe_channel(self, app_id: str, channel: str) -> None:
         pass
 

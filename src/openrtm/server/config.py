@@ -10,6 +10,12 @@ A TOML file holds the same settings as the flags, plus the tunables that have no
     login_timeout = 10.0
     rest_credentials = ["CUSTOMER_ID:CUSTOMER_SECRET"]   # REST API, HTTP Basic (spec §7.1)
     media_max_bytes = 31457280                # uploads up to 30 MB (spec §5.2)
+    media = "/srv/openrtm-media"              # media files; default <data>/media
+
+    # Several nodes (docs/deployment.md): Broker, Presence and Store on one Redis.
+    redis = "redis://:PASSWORD@redis.example.com:6379/0"   # or rediss:// (TLS)
+    presence_ttl = 15.0                       # seconds before a dead node's users go OFFLINE
+    node_id = "rtm-1"                         # default: hostname-pid-random
 
     [[app]]
     id = "0123456789abcdef0123456789abcdef"
@@ -19,11 +25,15 @@ A TOML file holds the same settings as the flags, plus the tunables that have no
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import secrets
+import socket
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from openrtm.protocol.limits import (
     MAX_FRAME_BYTES,
@@ -39,17 +49,60 @@ __all__ = [
     "ConfigError",
     "RestCredential",
     "ServerConfig",
+    "default_node_id",
     "parse_app",
     "parse_rest_credential",
+    "redact_url",
 ]
 
 _CERTIFICATE = re.compile(r"[0-9A-Za-z]{32}")
 _OPTIONAL_INTS = frozenset({"max_sessions", "max_sessions_per_app", "http_port"})
-_OPTIONAL_STRS = frozenset({"public_url"})
+_OPTIONAL_STRS = frozenset({"public_url", "redis_url"})
+# A node id is part of Redis keys and log lines: short, printable, no separators of its own.
+_NODE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/@:]*:)[^@]*@")
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*")
 
 
 class ConfigError(ValueError):
     """A setting is malformed; the message names it."""
+
+
+def default_node_id() -> str:
+    """``<hostname>-<pid>-<random>``: unique per process, readable in logs and Redis keys.
+
+    The random suffix keeps two processes apart that share a host name and a pid (containers).
+    """
+    host = re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname())[:40] or "node"
+    return f"{host}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``: safe for a log line or an error.
+
+    Both places redis-py reads one from: ``scheme://user:PASSWORD@host`` and ``?password=``.
+    """
+    url = _URL_PASSWORD.sub(r"\1***@", url)
+    return _QUERY_PASSWORD.sub(r"\1***", url)
+
+
+def _check_redis_url(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ConfigError(f"invalid Redis URL {redact_url(url)!r}: {exc}") from None
+    if parts.scheme not in _REDIS_SCHEMES:
+        raise ConfigError(
+            f"invalid Redis URL {redact_url(url)!r}: expected redis://HOST:PORT/DB, "
+            "rediss://... (TLS) or unix:///PATH"
+        )
+    if parts.scheme != "unix" and not parts.hostname:
+        raise ConfigError(f"invalid Redis URL {redact_url(url)!r}: no host")
+    db = parts.path.strip("/")
+    if parts.scheme != "unix" and db and not db.isdigit():
+        raise ConfigError(f"invalid Redis URL {redact_url(url)!r}: the database must be a number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +234,14 @@ class ServerConfig:
         media_stall_timeout: seconds a transfer may go without a byte moving before it is
             abandoned (spec §4.17: 120).
         media_purge_interval: seconds between sweeps that delete expired media objects.
+        media_root: where media files live; None is ``<data_dir>/media``. With ``redis_url``
+            every node must see the same directory (docs/deployment.md).
+        redis_url: the Redis (or Valkey) that the nodes of a cluster share: ``redis://``,
+            ``rediss://`` (TLS) or ``unix://``, password in the URL. None: one node on
+            memory + SQLite (design §2).
+        presence_ttl: seconds a node's liveness lasts in Redis without a renewal: when a node
+            dies, its users go OFFLINE and leave their channels on the other nodes within it.
+        node_id: this node's name in Redis and in logs; unique per running process.
     """
 
     host: str = "127.0.0.1"
@@ -226,11 +287,29 @@ class ServerConfig:
     media_retention: float = MEDIA_RETENTION
     media_stall_timeout: float = MEDIA_STALL_TIMEOUT
     media_purge_interval: float = 3600.0
+    media_root: Path | None = None
+    redis_url: str | None = None
+    presence_ttl: float = 15.0
+    node_id: str = dataclasses.field(default_factory=default_node_id)
 
     def __post_init__(self) -> None:
         url = self.public_url
         if url is not None and not url.startswith(("http://", "https://")):
             raise ConfigError(f"public_url must start with http:// or https://: {url!r}")
+        if self.redis_url is not None:
+            _check_redis_url(self.redis_url)
+        if not self.presence_ttl >= 1.0:
+            # Renewed a few times per TTL: below a second, one slow Redis reply looks like death.
+            raise ConfigError(f"presence_ttl must be at least 1 second: {self.presence_ttl!r}")
+        if not _NODE_ID.fullmatch(self.node_id):
+            raise ConfigError(
+                f"invalid node id {self.node_id!r}: expected 1 to 64 letters, digits, '.', '_', '-'"
+            )
+
+    @property
+    def clustered(self) -> bool:
+        """True when the engine and the store live on Redis, shared with other nodes."""
+        return self.redis_url is not None
 
     @property
     def dev_mode(self) -> bool:
@@ -256,8 +335,8 @@ class ServerConfig:
 
     @property
     def media_dir(self) -> Path:
-        """Where uploaded media objects live: ``<data_dir>/media``."""
-        return self.data_dir / "media"
+        """Where uploaded media objects live: ``media_root``, else ``<data_dir>/media``."""
+        return self.media_root if self.media_root is not None else self.data_dir / "media"
 
     @property
     def store_path(self) -> Path:
@@ -290,8 +369,15 @@ class ServerConfig:
         if not isinstance(credentials, list):
             raise ConfigError("setting 'rest_credentials' must be a list of ID:SECRET strings")
         rest_credentials = tuple(parse_rest_credential(c) for c in credentials)
-        if "data" in raw:
-            raw["data_dir"] = Path(raw.pop("data"))
+        for key, field in (("data", "data_dir"), ("media", "media_root")):
+            if key in raw:
+                if not isinstance(raw[key], str):
+                    raise ConfigError(f"setting {key!r} must be str")
+                raw[field] = Path(raw.pop(key))
+        if "redis" in raw:
+            if not isinstance(raw["redis"], str):
+                raise ConfigError("setting 'redis' must be str (a redis:// URL)")
+            raw["redis_url"] = raw.pop("redis")
         known = {f.name for f in dataclasses.fields(cls)} - {"apps", "rest_credentials"}
         unknown = sorted(set(raw) - known)
         if unknown:

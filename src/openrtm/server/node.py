@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from openrtm.engines.base import (
@@ -90,6 +90,9 @@ class Node:
         self._idle = asyncio.Event()
         self.ready = False
         """True while the store is open (``GET /readyz``)."""
+        self.readiness: Callable[[], Awaitable[bool]] | None = None
+        """Whether the shared backends (Redis) answer now, for ``GET /readyz``; set by the
+        runner (:meth:`~openrtm.server.backends.Backends.ready`). None: nothing to check."""
         self.http_port: int | None = None
         """The HTTP face's bound port, told to SDKs at login; set by the runner."""
         self.ws_port: int | None = None
@@ -377,7 +380,9 @@ class Node:
         """Deliver an engine event to the local session of (``app_id``, ``uid``), if any."""
         session = self.hub.user(app_id, uid)
         if session is None:
-            return False
+            # A receipt for a sender with no session here: a REST sender waiting for it
+            # (wait_for_ack, spec §7.2) listens to its uid only while it waits.
+            return type(event) is PeerDelivered and self.peers.settle_receipt(event)
         state = session.state  # Session.alive, spelt out: this runs for every message
         if state is not LOGGED_IN and state is not DETACHED:
             return False

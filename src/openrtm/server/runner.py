@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from types import TracebackType
 
+from openrtm.server.backends import Backends, build_backends
 from openrtm.server.config import ServerConfig
 from openrtm.server.gateway import Gateway
 from openrtm.server.http import HttpFace
@@ -20,12 +21,20 @@ class Server:
 
     Args:
         config: the server configuration.
-        node: a node built by the caller (to plug in other engines or stores).
+        node: a node built by the caller (to plug in other engines or stores); by default one
+            on the backends of ``config`` (:func:`~openrtm.server.backends.build_backends`).
     """
 
     def __init__(self, config: ServerConfig, *, node: Node | None = None) -> None:
         self.config = config
-        self.node = node if node is not None else Node(config)
+        self.backends: Backends | None = None
+        if node is None:
+            backends = self.backends = build_backends(config)
+            node = Node(
+                config, broker=backends.broker, presence=backends.presence, store=backends.store
+            )
+            node.readiness = backends.ready
+        self.node = node
         self.gateway = Gateway(self.node, config)
         self.http = HttpFace(self.node, config)
 
@@ -46,7 +55,13 @@ class Server:
         return f"http://{host}:{self.http.port}/"
 
     async def start(self) -> None:
-        """Start the node, then accept connections, WebSocket and HTTP."""
+        """Check the backends, start the node, then accept connections, WebSocket and HTTP.
+
+        Raises:
+            BackendError: Redis is configured but unusable (nothing was started).
+        """
+        if self.backends is not None:
+            await self.backends.preflight()
         await self.node.start()
         await self.gateway.start()
         self.node.ws_port = self.gateway.port
@@ -63,6 +78,8 @@ class Server:
         self.gateway.stop_accepting()
         await self.http.stop()
         await self.node.stop()
+        if self.backends is not None:
+            await self.backends.close()
 
     async def __aenter__(self) -> Server:
         await self.start()

@@ -128,6 +128,9 @@ class RedisBroker:
     def unsubscribe_user(self, app_id: str, uid: str) -> None:
         self._sub.release(self._topic(_USER, app_id, uid))
 
+    async def user_subscribed(self, app_id: str, uid: str) -> None:
+        await self._sub.confirmed(self._topic(_USER, app_id, uid))
+
     def subscribe_channel(self, app_id: str, channel: str) -> None:
         self._sub.acquire(self._topic(_CHANNEL, app_id, channel), (_CHANNEL, app_id, channel))
 

@@ -15,8 +15,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """200 only while the store is open: before start and while stopping, 503."""
-    if request.app[NODE].ready:
+    """200 only while the store is open and the shared backends (Redis) answer: before
+    start, while stopping and while Redis is unreachable, 503 (docs/deployment.md)."""
+    node = request.app[NODE]
+    if node.ready and (node.readiness is None or await node.readiness()):
         return web.json_response({"status": "ready"})
     return web.json_response({"status": "not ready"}, status=503)
 

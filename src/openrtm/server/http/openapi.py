@@ -31,7 +31,7 @@ _ERROR_TEXT = {
     413: "The body is larger than the server accepts (1 MiB).",
     415: "The body is not `application/json` (UTF-8).",
     429: "Over this App's rate limit for the endpoint (spec §5.4); `Retry-After` says when.",
-    503: "The store is not available (starting or stopping); retry later.",
+    503: "The store is not available (starting, stopping, Redis unreachable); retry later.",
 }
 
 
@@ -472,7 +472,9 @@ DOCUMENT: dict[str, Any] = {
                 "security": [],
                 "responses": {
                     "200": _json("Ready.", _STATUS),
-                    "503": _json("Not ready (starting or stopping).", _STATUS),
+                    "503": _json(
+                        "Not ready (starting, stopping, or its Redis unreachable).", _STATUS
+                    ),
                 },
             }
         },

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from aiohttp import web
 
+from openrtm.engines.base import EngineUnavailable
 from openrtm.protocol.codes import MessageType
 from openrtm.protocol.limits import (
     is_valid_channel_id,
@@ -40,6 +42,10 @@ from openrtm.protocol.messages import Message, PeerMessageResult, SendPeerMessag
 from openrtm.server.http.context import NODE
 from openrtm.server.http.errors import RestError
 from openrtm.server.http.rest_auth import authenticate
+
+if TYPE_CHECKING:
+    from openrtm.server.node import Node
+
 from openrtm.server.http.rest_common import (
     BASE,
     Budget,
@@ -57,6 +63,9 @@ _OUTCOME_MARGIN = 5.0
 
 _WAIT_FOR_ACK = {"true": True, "false": False}
 _sender_ids = itertools.count(1)
+# Receipts are routed by the sender's uid and matched by session id on every node that hears
+# them (issue #15): the ids of one node's REST senders must not be another node's too.
+_NODE_TAG = secrets.token_hex(6)
 
 
 class PeerMessageBody(msgspec.Struct):
@@ -84,8 +93,8 @@ class _RestSender:
     def __init__(self, app_id: str, uid: str) -> None:
         self.app_id = app_id
         self.uid = uid
-        # Unique among the peer service's pending messages, and never an SDK session's id.
-        self.session_id = f"rest-{next(_sender_ids)}"
+        # Unique among the pending messages of every node, and never an SDK session's id.
+        self.session_id = f"rest-{_NODE_TAG}-{next(_sender_ids)}"
         self.delivered = False
         self.outcome: asyncio.Future[PeerMessageResult | None] = (
             asyncio.get_running_loop().create_future()
@@ -137,6 +146,24 @@ async def send_peer_message(request: web.Request) -> web.Response:
     check_rate(request, Budget.MESSAGES, caller.app_id)
     node = request.app[NODE]
     sender = _RestSender(caller.app_id, user_id)
+    if wait:
+        # The receipt is routed to the sender's uid (services/peers.py): across nodes, this
+        # node must hear that uid while it waits (a no-op for a single node).
+        node.broker.subscribe_user(caller.app_id, user_id)
+        try:
+            try:
+                await node.broker.user_subscribed(caller.app_id, user_id)
+            except EngineUnavailable:
+                raise RestError(503, "unavailable", "the message router is unavailable") from None
+            return await _send_peer(node, sender, body, msg, wait)
+        finally:
+            node.broker.unsubscribe_user(caller.app_id, user_id)
+    return await _send_peer(node, sender, body, msg, wait)
+
+
+async def _send_peer(
+    node: Node, sender: _RestSender, body: PeerMessageBody, msg: Message, wait: bool
+) -> web.Response:
     routed = asyncio.get_running_loop().create_future()
 
     def on_routed(delivered: bool) -> None:

@@ -14,7 +14,9 @@ the bytes; this service owns everything else:
 - **Files.** An object is ``<data>/media/<app_id>/<media_id>``. An upload is written to
   ``<data>/media/tmp``, fsynced, renamed into place, and only then recorded in the store, so
   that a crash leaves a temporary file or a file with no record, never a record without its
-  bytes; :meth:`MediaService.start` removes both kinds of leftover.
+  bytes; :meth:`MediaService.start` removes both kinds of leftover. Nodes on one Redis share
+  the media directory (docs/deployment.md): there a leftover is only a file untouched for
+  twice the stall timeout, since a younger one may be another node's upload under way.
 - **Retention.** A record expires ``media_retention`` seconds after its upload (spec §5.2:
   7 days) and is served no more; a sweeper deletes expired records, then their files.
 - **Counters.** :attr:`MediaService.bytes_in` and :attr:`MediaService.bytes_out`, plain ints
@@ -32,6 +34,7 @@ import hmac
 import logging
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -118,6 +121,11 @@ class MediaService:
         self._key = secrets.token_bytes(32)
         self._root = node.config.media_dir
         self._tmp = self._root / "tmp"
+        # Alone, every file without a record at start is a leftover of this node. Sharing the
+        # directory, an upload of another node is written (at least once per stall timeout)
+        # and then renamed and recorded within moments: only older files are leftovers.
+        config = node.config
+        self._leftover_age = 2 * config.media_stall_timeout if config.clustered else 0.0
         self._transfers: dict[str, int] = {}
         self.bytes_in = 0
         self.bytes_out = 0
@@ -233,27 +241,34 @@ class MediaService:
         sweeper. Called by the Node once the store is open."""
         known = await self._node.store.media_ids()
         loop = asyncio.get_running_loop()
-        removed = await loop.run_in_executor(None, self._clean, known)
+        removed = await loop.run_in_executor(None, self._clean, known, time.time())
         if removed:
             log.info("removed %d unfinished or unrecorded media files", removed)
         self._schedule_purge()
 
-    def _clean(self, known: set[tuple[str, str]]) -> int:
+    def _clean(self, known: set[tuple[str, str]], now: float) -> int:
         self._tmp.mkdir(parents=True, exist_ok=True)
         removed = 0
         for leftover in self._tmp.iterdir():
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+            if self._is_leftover(leftover, now):
                 removed += 1
         for app_dir in self._root.iterdir():
             if app_dir == self._tmp or not app_dir.is_dir():
                 continue
             for file in app_dir.iterdir():
-                if (app_dir.name, file.name) not in known:
-                    with contextlib.suppress(OSError):
-                        file.unlink()
-                        removed += 1
+                if (app_dir.name, file.name) not in known and self._is_leftover(file, now):
+                    removed += 1
         return removed
+
+    def _is_leftover(self, path: Path, now: float) -> bool:
+        """Remove ``path`` if it is old enough to be nobody's upload; whether it was."""
+        try:
+            if self._leftover_age and now - path.stat().st_mtime < self._leftover_age:
+                return False
+            path.unlink()
+        except OSError:
+            return False
+        return True
 
     def _schedule_purge(self) -> None:
         self._node.timers.call_later(

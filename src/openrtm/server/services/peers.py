@@ -32,6 +32,7 @@ from openrtm.protocol.messages import (
 )
 from openrtm.server.session import LOGGED_IN
 from openrtm.server.timers import now_ms
+from openrtm.store.base import StoreError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -238,9 +239,16 @@ class PeerService:
         self._node.broker.publish_user(session.app_id, request.to, InboxChanged())
 
     def delivered(self, session: Session, receipt: PeerDelivered) -> None:
-        """The receiver acked a message this session sent: tell the sender it was received."""
-        if session.session_id == receipt.session_id:
-            self._settle((receipt.session_id, receipt.request_id), _RECEIVED)
+        """The receiver acked a message sent from this node: tell the sender it was received.
+
+        Routed to the sender's uid, it may reach that uid's SDK session while the sender was
+        a REST request acting as the uid: the receipt names its sender's session, whichever.
+        """
+        self._settle((receipt.session_id, receipt.request_id), _RECEIVED)
+
+    def settle_receipt(self, receipt: PeerDelivered) -> bool:
+        """A receipt with no local session of its uid: whether a sender here was waiting."""
+        return self._settle((receipt.session_id, receipt.request_id), _RECEIVED)
 
     def _settle(self, key: tuple[str, int], result: PeerMessageResult) -> bool:
         """Answer the sender of ``key`` with ``result``; False if it is not pending here."""
@@ -330,6 +338,11 @@ class PeerService:
         session.held = []
         try:
             entries = await self._node.store.inbox_peek(session.app_id, session.uid, now_ms())
+        except StoreError as exc:
+            # Redis unreachable (issue #15): the messages stay stored, replayed at the next
+            # login or InboxChanged; what was held meanwhile still goes out below.
+            log.warning("offline messages not replayed now: %s", exc)
+            entries = []
         finally:
             held, session.held = session.held, None
         for entry in entries:
