@@ -1,19 +1,19 @@
 /**
- * `RtmClient` (spec §1.2, §1.3): the composition root of the browser SDK. It gives each part
- * what it needs of the others: the login session and its connection state (session.ts, moving
- * along connection-states.ts), peer messages (peer-messages.ts), channels (channel.ts),
- * presence, attributes and invitations (session-features.ts) and media (media.ts), and routes
- * the server's pushes to them (protocol §2.2).
+ * `RtmClient` (spec §1.2, §1.3): the composition root of the browser SDK. Its bases own the
+ * login session and its connection state (session.ts, session-state.ts, moving along
+ * connection-states.ts) and the presence, attribute and invitation methods
+ * (session-features.ts); here the parts are built and given what they need of each other:
+ * peer messages (peer-messages.ts), channels (channel.ts), presence, attributes, invitations
+ * and media (media.ts), and the server's pushes are routed to them (protocol §2.2).
  */
 
 import { Attributes } from "./attributes";
 import { CHANNEL_PUSHES, RtmChannel, type ChannelHost } from "./channel";
 import type { Connection, ServerFrame } from "./connection";
-import type { EventEmitter } from "./emitter";
-import type { ConnectionState } from "./enums";
+import { fire } from "./emitter";
 import { CreateChannelError, rtmError } from "./errors";
 import { INVITATION_PUSHES, Invitations } from "./invitations";
-import { isValidUserId, RateWindows } from "./limits";
+import { isValidUserId } from "./limits";
 import { MediaTransfers, type MediaMessageParams, type MediaTransferHandler } from "./media";
 import type { RtmFileMessage, RtmImageMessage } from "./media-messages";
 import {
@@ -23,11 +23,11 @@ import {
   type SendMessageOptions,
 } from "./messages";
 import { PeerMessages } from "./peer-messages";
-import { Presence } from "./presence";
+import { Presence, type SessionLink } from "./presence";
 import type { LogFilterType } from "./log-filters";
 import { isServerUrl } from "./server-url";
-import { REQUEST_TIMEOUT_MS, Session } from "./session";
 import { SessionFeatures } from "./session-features";
+import { REQUEST_TIMEOUT_MS } from "./session-state";
 
 /** `createInstance`'s config (spec §1.1), plus `server`: the openrtm WebSocket URL. */
 export interface RtmConfig {
@@ -41,77 +41,46 @@ export interface RtmConfig {
 const CONFIG_KEYS = ["enableLogUpload", "logFilter", "enableCloudProxy", "server"] as const;
 
 export class RtmClient extends SessionFeatures {
-  private readonly session: Session;
   private readonly peers: PeerMessages;
   private readonly transfers: MediaTransfers;
   /** What the channels need of this client, without widening its public face. */
   private readonly host: ChannelHost;
 
-  constructor(
-    readonly appId: string,
-    private readonly config: RtmConfig,
-  ) {
-    super();
-    const rates = new RateWindows();
-    const session = new Session(
-      {
-        appId,
-        server: () => this.config.server,
-        onPush: (frame, conn) => this.onPush(frame, conn),
-        fire: (event, ...args) => this.fire(event, ...args),
-        forget: () => this.forget(),
-        sessionOver: () => this.invitations.sessionOver(),
-        restore: (conn) => this.restore(conn),
-      },
-      rates,
-    );
-    this.session = session;
-    this.peers = new PeerMessages(session, (event, ...args) => this.fire(event, ...args));
+  constructor(appId: string, config: RtmConfig) {
+    super(appId, config);
+    const emit = (event: string, ...args: unknown[]) => this.fire(event, ...args);
+    this.peers = new PeerMessages(this.connected.bind(this), emit);
     this.host = {
-      connection: () => session.connection(),
+      connection: () => this.connection(),
       channels: new Map(),
-      rates,
-      whenReconnected: (timeoutMs) => session.whenReconnected(timeoutMs),
-      reconnecting: () => session.reconnecting(),
+      rates: this.rates,
+      whenReconnected: (timeoutMs) => this.whenReconnected(timeoutMs),
+      reconnecting: () => this.reconnecting(),
       takeMessageBudget: () => this.peers.takeBudget(),
       nextMid: () => this.peers.nextMid(),
       fire: (target, event, ...args) => fire(target, event, args),
     };
-    const link = {
-      loggedIn: () => session.loggedIn(),
-      request: session.request.bind(session),
-      rates,
-      fire: (event: string, ...args: unknown[]) => this.fire(event, ...args),
+    const link: SessionLink = {
+      loggedIn: () => this.loggedIn(),
+      request: this.request.bind(this),
+      rates: this.rates,
+      fire: emit,
     };
     this.presence = new Presence(link);
     this.attributes = new Attributes(link);
-    this.invitations = new Invitations({ ...this.host, session: () => session.id, client: this });
+    const session = () => this.sessionId;
+    this.invitations = new Invitations({ ...this.host, session, client: this });
     // Protocol §10.1: transfers need CONNECTED, and the ticket of the session now logged in
     // (a new session after a lost link has a new one).
-    this.transfers = new MediaTransfers({ session: () => session.mediaSession() });
+    this.transfers = new MediaTransfers({
+      session: () => (this.connection() !== null ? this.media : null),
+    });
   }
 
-  /** The connection state (spec §3.1). */
-  get connectionState(): ConnectionState {
-    return this.session.connectionState;
-  }
-
-  /** Log in as `uid` (spec §1.2 `login`, §3.2 transitions, §4.1 codes; session.ts). */
-  login(options: { uid: string; token?: string }): Promise<void> {
-    return this.session.login(options);
-  }
-
-  /** Log out (spec §1.2 `logout`, protocol §3.2); code 102 when not logged in. */
-  logout(): Promise<void> {
-    return this.session.logout();
-  }
-
-  /** Replace the login token for the same uid (spec §1.2 `renewToken`, §4.3; session.ts). */
-  renewToken(token: string): Promise<void> {
-    return this.session.renewToken(token);
-  }
-
-  /** Send a peer message (spec §1.2 `sendMessageToPeer`, §4.4; peer-messages.ts). */
+  /**
+   * Send a peer message (spec §1.2 `sendMessageToPeer`, §6.1, §4.4; protocol §3.4;
+   * peer-messages.ts). Resolves `{hasPeerReceived}`.
+   */
   sendMessageToPeer(
     message: RtmMessage,
     peerId: string,
@@ -177,10 +146,15 @@ export class RtmClient extends SessionFeatures {
   }
 
   /** The session ended (logout, kick): the server has left every channel (protocol §3.8). */
-  private forget(): void {
+  protected leaveSession(): void {
     for (const channel of [...this.host.channels.values()]) channel.forget();
     this.presence.clear(); // following ends with the session (spec §6.9, protocol §3.14)
     this.attributes.clear(); // and so do this user's attributes (spec §6.6, protocol §3.17)
+  }
+
+  /** Protocol §3.21: invitations end with the session. */
+  protected endInvitations(): void {
+    this.invitations.sessionOver();
   }
 
   /**
@@ -188,14 +162,14 @@ export class RtmClient extends SessionFeatures {
    * peers and write the user attributes again, before CONNECTED is announced, as the Python
    * SDK does. A channel the server refuses now is left, as the session that joined it is gone.
    */
-  private async restore(conn: Connection): Promise<void> {
+  protected async restoreSession(conn: Connection): Promise<void> {
     const send = (op: string, fields: Record<string, unknown>) =>
       conn.request(op, fields, REQUEST_TIMEOUT_MS, 1);
     const rejoin = async (channel: RtmChannel) => {
       try {
         await send("join", { channel: channel.channelId });
       } catch {
-        if (this.session.owns(conn)) channel.forget();
+        if (conn === this.conn) channel.forget();
       }
     };
     await Promise.all([
@@ -206,34 +180,15 @@ export class RtmClient extends SessionFeatures {
   }
 
   /** Pushes (protocol §2.2), handled from the moment the WebSocket opens (protocol §2.3). */
-  private onPush(frame: ServerFrame, conn: Connection): void {
+  protected onPush(frame: ServerFrame, conn: Connection): void {
     if (frame.t === "peer_msg") this.peers.onPush(frame, conn);
     else if (frame.t === "peer_status") {
       this.presence.onPush(frame.statuses as Record<string, "ONLINE" | "UNREACHABLE" | "OFFLINE">);
     } else if (frame.t === "token_expiring") this.fire("TokenPrivilegeWillExpire"); // spec §1.3
     else if (INVITATION_PUSHES.has(frame.t)) this.invitations.onPush(frame, conn); // protocol §3.21
-    else if (CHANNEL_PUSHES.has(frame.t) && this.session.owns(conn)) {
+    else if (CHANNEL_PUSHES.has(frame.t) && conn === this.conn) {
       // Protocol §3.11: routed by `channel`; dropped for a channel this client has left.
       this.host.channels.get(String(frame.channel))?.onPush(frame);
     }
-  }
-
-  /** Emit one of the client's events (see `fire` below). */
-  private fire(event: string, ...args: unknown[]): void {
-    fire(this, event, args);
-  }
-}
-
-/**
- * Emit an SDK event. A listener that throws must not break the SDK's own bookkeeping (a
- * login half done, an ack not sent): its error is rethrown on its own, to reach the console.
- */
-function fire(target: EventEmitter, event: string, args: unknown[]): void {
-  try {
-    target.emit(event, ...args);
-  } catch (error) {
-    setTimeout(() => {
-      throw error;
-    });
   }
 }

@@ -1,8 +1,12 @@
 /**
  * The client's connection states and the moves between them, as a table (spec §3.2), as the
- * Python SDK keeps them (src/openrtm/client/states.py). The session (session.ts) moves only
- * along it: a trigger with no row in the current state changes nothing and emits nothing, as
- * in the Python SDK (a link lost again while a re-login restores the session, say).
+ * Python SDK keeps them (src/openrtm/client/states.py). The state moves only along it
+ * (session-state.ts `move`): a trigger with no row in the current state changes nothing and
+ * emits nothing, as in the Python SDK (a link lost again while a re-login restores the
+ * session, say). Two moves differ from the Python SDK's and are kept as this SDK made them
+ * before the table: a close with 1000 ends the session DISCONNECTED/INTERRUPTED (CLOSED; the
+ * Python SDK goes ABORTED/LOGOUT), and a re-login refused for good goes ABORTED (REJECTED
+ * while RECONNECTING; the Python SDK keeps retrying).
  */
 
 import {
@@ -71,4 +75,23 @@ export function nextState(
 ): [ConnectionState, ConnectionChangeReason] | null {
   const move = TRANSITIONS[state][trigger];
   return move ? [move[0], move[1] ?? kickReason] : null;
+}
+
+/**
+ * What the close of a logged-in connection means (protocol §5): the codes that ask for a
+ * reconnection (and no close frame at all, 1005/1006) lose the link, to be resumed; 1000
+ * closes the session; 4001–4003 kick with their reason; any other code kicks, as the Web SDK
+ * treats unknown kicks.
+ */
+const RECONNECT_CODES = new Set([1001, 1005, 1006, 1011, 1012, 1013, 4004, 4005]);
+const KICK_REASONS: Record<number, ConnectionChangeReason> = {
+  4001: R.REMOTE_LOGIN,
+  4002: R.TOKEN_EXPIRED,
+  4003: R.BANNED_BY_SERVER,
+};
+
+/** The trigger of a close with `code`, and the kick's reason (spec §3.2). */
+export function closeTrigger(code: number): [Trigger, ConnectionChangeReason?] {
+  if (RECONNECT_CODES.has(code)) return [Trigger.LINK_LOST];
+  return code === 1000 ? [Trigger.CLOSED] : [Trigger.KICKED, KICK_REASONS[code]];
 }

@@ -15,7 +15,7 @@ import {
   type SendMessageOptions,
   type WireMessage,
 } from "./messages";
-import { remainingMs, type Session } from "./session";
+import { remainingMs } from "./session-state";
 
 /** Spec §5.4: 180 messages per 3 s, peer and channel messages together. */
 const MESSAGE_BUDGET = 180;
@@ -30,7 +30,8 @@ export class PeerMessages {
   private readonly seen = new Set<string>();
 
   constructor(
-    private readonly session: Session,
+    /** The logged-in connection, waiting out a reconnection (session-state.ts). */
+    private readonly connected: (notLoggedIn: number, timeoutCode: number) => Promise<Connection>,
     private readonly fire: (event: string, ...args: unknown[]) => void,
   ) {}
 
@@ -52,7 +53,7 @@ export class PeerMessages {
     const msg = wire instanceof Promise ? await wire : wire; // media-messages.ts: a thumbnail
     const started = Date.now();
     const timeoutCode = PeerMessageError.TIMEOUT;
-    const conn = await this.session.connected(PeerMessageError.USER_NOT_LOGGED_IN, timeoutCode);
+    const conn = await this.connected(PeerMessageError.USER_NOT_LOGGED_IN, timeoutCode);
     if (!this.takeBudget()) {
       const code = PeerMessageError.TOO_OFTEN;
       throw rtmError(code, "RtmLimitExceededError", "over 180 messages in 3 s");

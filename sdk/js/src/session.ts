@@ -1,28 +1,38 @@
 /**
- * A client's login session (spec §1.2, §3; protocol §3.1, §3.2, §5): the connection state,
- * moved only along connection-states.ts; login, logout and token renewal; the session's
- * requests; and, after a lost link, logging in again with `resume`, with backoff, until the
- * session is resumed or restored, or the login is refused for good.
+ * A client's login session (spec §1.2, §3.2; protocol §3.1, §3.2, §5): login (connections
+ * tried until one logs in), logout and token renewal, and, after a lost link, logging in again
+ * with `resume`, with backoff, until the session is resumed or restored, or the login is
+ * refused for good. Each moves the connection state through session-state.ts, along the
+ * table of connection-states.ts. `RtmClient` (client.ts) derives from this class and says
+ * what a session's end and restoration mean for channels, presence, attributes, invitations.
  */
 
-import type { Connection, ServerFrame } from "./connection";
-import { nextState, Trigger } from "./connection-states";
-import { ConnectionChangeReason, ConnectionState } from "./enums";
-import { LoginError, LogoutError, RenewTokenError, rtmError, type RtmError } from "./errors";
-import { isValidUserId, RENEW_TOKEN_RATE, type RateWindows } from "./limits";
+import type { RtmConfig } from "./client";
+import { Connection, type ServerFrame } from "./connection";
+import { closeTrigger, Trigger } from "./connection-states";
+import { ConnectionState, type ConnectionChangeReason } from "./enums";
 import {
-  connectAndLogin,
   loginError,
-  loginOnce,
+  LoginError,
+  LogoutError,
+  RenewTokenError,
+  rtmError,
+  type RtmError,
+} from "./errors";
+import { isValidUserId, RENEW_TOKEN_RATE, RateWindows } from "./limits";
+import { mediaSession } from "./media";
+import { resolveServerUrl } from "./server-url";
+import {
+  REQUEST_TIMEOUT_MS,
+  SessionState,
   type Credentials,
   type LoggedIn,
-  type LoginAttempt,
-} from "./login-attempt";
-import type { MediaSession } from "./media";
+} from "./session-state";
 
-/** Spec §4.17: the Web SDK gives up a login after 12 s, other requests after 10 s. */
+/** Sent in the login's informational `sdk` field (protocol §3.1). */
+const SDK = "js/0.1.0";
+/** Spec §4.17: the Web SDK gives up a login after 12 s. */
 const LOGIN_TIMEOUT_MS = 12_000;
-export const REQUEST_TIMEOUT_MS = 10_000;
 /** Spec §1.2, §5.4: login at most twice a second. */
 const LOGIN_SPACING_MS = 500;
 /** Protocol §5: reconnection backoff, doubling from 250 ms to 10 s, with jitter. */
@@ -31,100 +41,41 @@ const RECONNECT_MAX_DELAY_MS = 10_000;
 /** Protocol §3.1: login refusals that no retry can cure (bad argument, App ID, token). */
 const FINAL_LOGIN_CODES = new Set([3, 4, 5, 6]);
 
-/**
- * What a close of a logged-in connection means (protocol §5): the codes that ask for a
- * reconnection (and no close frame at all, 1005/1006) go RECONNECTING; the others abort.
- */
-const RECONNECT_CODES = new Set([1001, 1005, 1006, 1011, 1012, 1013, 4004, 4005]);
-const ABORT_REASONS: Record<number, ConnectionChangeReason> = {
-  4001: ConnectionChangeReason.REMOTE_LOGIN,
-  4002: ConnectionChangeReason.TOKEN_EXPIRED,
-  4003: ConnectionChangeReason.BANNED_BY_SERVER,
-};
-
-/** What the session needs of its client (client.ts). */
-export interface SessionOwner {
-  readonly appId: string;
-  /** The configured server URL (server-url.ts resolves it). */
-  server(): string | undefined;
-  /** Pushes (protocol §2.2), from the moment a connection opens (protocol §2.3). */
-  onPush(frame: ServerFrame, conn: Connection): void;
-  fire(event: string, ...args: unknown[]): void;
-  /** The session ended (logout, kick): leave every channel, forget presence and attributes. */
-  forget(): void;
-  /** Invitations end with the session (protocol §3.21). */
-  sessionOver(): void;
-  /** A new session after a lost one: restore what the old one had, before CONNECTED. */
-  restore(conn: Connection): Promise<void>;
-}
-
-export class Session {
-  private state: ConnectionState = ConnectionState.DISCONNECTED;
-  private conn: Connection | null = null;
+export abstract class Session extends SessionState {
+  /** Rate limits of the session's calls (limits.ts), shared with the rest of the client. */
+  protected readonly rates = new RateWindows();
   /** The connection of the login in progress, so that `logout()` can drop it. */
   private loggingIn: Connection | null = null;
   /** Bumped when a login attempt ends, so that a stale attempt knows to stop. */
   private generation = 0;
   private abortLogin: ((error: RtmError) => void) | null = null;
-  private loggingOut: Promise<void> | null = null;
   private lastLoginAt = -Infinity;
   private requestId = 0;
-  /** Who is logged in, and the session to resume after a lost link (protocol §3.1). */
-  private credentials: Credentials | null = null;
-  private sessionId: string | null = null;
-  /** The session's media base URL and ticket, from its login reply (protocol §3.1, §10.1). */
-  private media: MediaSession | null = null;
+  /** Every connection's pushes and close (connection.ts). */
+  private readonly handlers = {
+    onPush: (frame: ServerFrame, conn: Connection) => this.onPush(frame, conn),
+    onClose: (conn: Connection, code: number) => this.onClose(conn, code),
+  };
   /** Spec §3.2: `TokenExpired` is told once per expired token while RECONNECTING. */
   private tokenExpiredTold = false;
   /** Pending `renewToken()` calls, which a `logout()` rejects with 201 (spec §4.3). */
   private readonly renewals = new Set<() => void>();
-  /** Requests waiting for a reconnection to end (spec §1.2: up to their timeout). */
-  private readonly waiters = new Set<() => void>();
 
   constructor(
-    private readonly owner: SessionOwner,
-    private readonly rates: RateWindows,
-  ) {}
-
-  /** The connection state (spec §3.1). */
-  get connectionState(): ConnectionState {
-    return this.state;
+    readonly appId: string,
+    protected readonly config: RtmConfig,
+  ) {
+    super();
   }
 
-  /** The login session's id (protocol §3.1): a re-login that could not resume it changes it. */
-  get id(): string | null {
-    return this.sessionId;
-  }
-
-  /** The logged-in connection while CONNECTED (and not logging out), else null. */
-  connection(): Connection | null {
-    return this.state === ConnectionState.CONNECTED && !this.loggingOut ? this.conn : null;
-  }
-
-  /** True while RECONNECTING with the session kept (and not logging out). */
-  reconnecting(): boolean {
-    return this.state === ConnectionState.RECONNECTING && !this.loggingOut;
-  }
-
-  /** Logged in: CONNECTED, or RECONNECTING with the session kept. */
-  loggedIn(): boolean {
-    const state = this.state;
-    return (
-      this.credentials !== null &&
-      !this.loggingOut &&
-      (state === ConnectionState.CONNECTED || state === ConnectionState.RECONNECTING)
-    );
-  }
-
-  /** Whether `conn` is the session's connection (not a login attempt's, nor an old one). */
-  owns(conn: Connection): boolean {
-    return conn === this.conn;
-  }
-
-  /** Protocol §10.1: transfers need CONNECTED, and the ticket of the session now logged in. */
-  mediaSession(): MediaSession | null {
-    return this.connection() !== null ? this.media : null;
-  }
+  /** Pushes (protocol §2.2), from the moment a connection opens (protocol §2.3). */
+  protected abstract onPush(frame: ServerFrame, conn: Connection): void;
+  /** The session ended (logout, kick): leave every channel, forget presence and attributes. */
+  protected abstract leaveSession(): void;
+  /** Invitations end with the session (protocol §3.21). */
+  protected abstract endInvitations(): void;
+  /** A new session after a lost one: restore what the old one had, before CONNECTED. */
+  protected abstract restoreSession(conn: Connection): Promise<void>;
 
   /** Log in as `uid` (spec §1.2 `login`, §3.2 transitions, §4.1 codes). */
   async login(options: { uid: string; token?: string }): Promise<void> {
@@ -151,9 +102,8 @@ export class Session {
     });
     try {
       const credentials = { uid, token: token || null };
-      const attempt = this.attempt(generation);
       const loggedIn = await Promise.race([
-        connectAndLogin(attempt, credentials, now + LOGIN_TIMEOUT_MS),
+        this.connectAndLogin(credentials, generation, now + LOGIN_TIMEOUT_MS),
         stopped,
       ]);
       if (generation !== this.generation) {
@@ -187,8 +137,8 @@ export class Session {
     for (const abort of [...this.renewals]) abort();
     const state = this.state;
     if (state === ConnectionState.DISCONNECTED) {
-      const error = rtmError(LogoutError.USER_NOT_LOGGED_IN, "RtmInvalidStatusError", "not logged in");
-      return Promise.reject(error);
+      const code = LogoutError.USER_NOT_LOGGED_IN;
+      return Promise.reject(rtmError(code, "RtmInvalidStatusError", "not logged in"));
     }
     if (state === ConnectionState.CONNECTING || state === ConnectionState.RECONNECTING) {
       this.generation++; // stops the login or reconnection in progress
@@ -251,66 +201,70 @@ export class Session {
     this.tokenExpiredTold = false;
   }
 
-  /**
-   * The logged-in connection: at once when CONNECTED, after the reconnection while
-   * RECONNECTING (spec §1.2: a request waits for the link, within its timeout, else
-   * `timeoutCode`); refused with `notLoggedIn` otherwise.
-   */
-  async connected(notLoggedIn: number, timeoutCode: number): Promise<Connection> {
-    let conn = this.connection();
-    if (conn === null && this.reconnecting()) {
-      conn = await this.whenReconnected(REQUEST_TIMEOUT_MS);
-      if (conn === null && this.reconnecting()) {
-        throw rtmError(timeoutCode, "RtmTimeoutError", "not reconnected in time");
+  /** Open connections until one logs in, or the server refuses the login (protocol §3.1). */
+  private async connectAndLogin(
+    credentials: Credentials,
+    generation: number,
+    deadline: number,
+  ): Promise<LoggedIn> {
+    let delay = 250;
+    while (generation === this.generation) {
+      try {
+        const result = await this.loginOnce(credentials, null, generation, deadline);
+        if (result !== null) return result;
+        break; // abandoned meanwhile
+      } catch (error) {
+        // A refusal from the server is final (protocol §3.1); a connection that could not open
+        // or was lost (server down or restarting) is tried again until the login timeout.
+        if ((error as RtmError).serverCode !== undefined) throw error;
       }
+      const pause = Math.min(delay, Math.max(0, deadline - Date.now()));
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      delay = Math.min(delay * 2, 1000);
     }
-    if (conn === null) throw rtmError(notLoggedIn, "RtmInvalidStatusError", "not logged in");
-    return conn;
-  }
-
-  /** One request on the session (protocol §2), sent once `connected`, within 10 s in all. */
-  async request(
-    op: string,
-    fields: Record<string, unknown>,
-    notLoggedIn: number,
-    timeoutCode: number,
-  ): Promise<unknown> {
-    const started = Date.now();
-    const conn = await this.connected(notLoggedIn, timeoutCode);
-    return conn.request(op, fields, remainingMs(started), timeoutCode);
+    throw loginError(LoginError.ABORTED_BY_LOGOUT, "the login was abandoned");
   }
 
   /**
-   * The logged-in connection once a reconnection in progress ends with CONNECTED, or null
-   * when it ends otherwise or takes longer than `timeoutMs`.
+   * One connection and one `login` on it (protocol §3.1), with `resume` when a session was
+   * lost. Null when the attempt was abandoned; rejects when the connection fails or the server
+   * refuses (`serverCode` set).
    */
-  whenReconnected(timeoutMs: number): Promise<Connection | null> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        resolve(this.connection());
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.waiters.add(done);
-    });
-  }
-
-  /** A login attempt of this `generation` (login-attempt.ts). */
-  private attempt(generation: number): LoginAttempt {
-    return {
-      appId: this.owner.appId,
-      server: () => this.owner.server(),
-      handlers: {
-        onPush: (frame, conn) => this.owner.onPush(frame, conn),
-        onClose: (conn, code) => this.onClose(conn, code),
-      },
-      nextRequestId: () => ++this.requestId,
-      current: () => generation === this.generation,
-      opened: (conn) => {
-        this.loggingIn = conn;
-      },
-    };
+  private async loginOnce(
+    credentials: Credentials,
+    resume: string | null,
+    generation: number,
+    deadline: number,
+  ): Promise<LoggedIn | null> {
+    const url = await resolveServerUrl(this.config.server);
+    let conn: Connection | null = null;
+    try {
+      conn = await Connection.open(url, () => ++this.requestId, this.handlers);
+      if (generation !== this.generation) {
+        conn.close(); // the login timed out or was abandoned meanwhile
+        return null;
+      }
+      this.loggingIn = conn;
+      const { uid, token } = credentials;
+      const fields: Record<string, unknown> = { v: 1, app_id: this.appId, uid, sdk: SDK };
+      if (token) fields.token = token;
+      if (resume) fields.resume = resume;
+      const wait = Math.max(1, deadline - Date.now());
+      const reply = (await conn.request("login", fields, wait, LoginError.TIMEOUT)) as {
+        session_id?: unknown;
+        resumed?: unknown;
+      } | null;
+      if (generation !== this.generation) {
+        conn.close();
+        return null;
+      }
+      const sessionId = typeof reply?.session_id === "string" ? reply.session_id : "";
+      const media = mediaSession(reply, url);
+      return { conn, sessionId, resumed: reply?.resumed === true, media };
+    } catch (error) {
+      conn?.close();
+      throw error;
+    }
   }
 
   /** A login (or re-login) succeeded: its connection is the session's from now on. */
@@ -324,22 +278,23 @@ export class Session {
   /** The session is over without a logout request: forget it and every channel. */
   private endLocally(trigger: Trigger, kickReason?: ConnectionChangeReason): void {
     this.generation++; // stops a reconnection in progress
-    this.forget();
-    this.owner.sessionOver();
+    this.forgetSession();
+    this.endInvitations();
     this.move(trigger, kickReason);
   }
 
-  private forget(): void {
+  /** Forget the session: its connection, credentials, id and media ticket, and what it held. */
+  private forgetSession(): void {
     this.conn = null; // its close is ours now, not a kick
     this.credentials = null;
     this.sessionId = null;
     this.media = null;
-    this.owner.forget(); // protocol §3.8, §3.14, §3.17: channels, following, attributes
+    this.leaveSession(); // protocol §3.8, §3.14, §3.17: channels, following, attributes
   }
 
   private async endSession(): Promise<void> {
     const conn = this.conn;
-    this.forget();
+    this.forgetSession();
     if (conn?.isOpen) {
       try {
         await conn.request("logout", {}, REQUEST_TIMEOUT_MS, 1);
@@ -348,7 +303,7 @@ export class Session {
       }
       conn.close(1000);
     }
-    this.owner.sessionOver(); // protocol §3.21: invitations end with the session
+    this.endInvitations(); // protocol §3.21: invitations end with the session
     this.move(Trigger.LOGOUT);
   }
 
@@ -362,13 +317,12 @@ export class Session {
     const credentials = this.credentials;
     if (credentials === null) return;
     const generation = ++this.generation;
-    const attempt = this.attempt(generation);
     let delay = RECONNECT_FIRST_DELAY_MS;
     while (generation === this.generation) {
       let result: LoggedIn | null = null;
       try {
         const deadline = Date.now() + LOGIN_TIMEOUT_MS;
-        result = await loginOnce(attempt, credentials, this.sessionId, deadline);
+        result = await this.loginOnce(credentials, this.sessionId, generation, deadline);
       } catch (error) {
         const code = (error as RtmError).serverCode;
         if (generation !== this.generation) return;
@@ -377,7 +331,7 @@ export class Session {
           // renewToken() supplies the token of the next attempt.
           if (!this.tokenExpiredTold) {
             this.tokenExpiredTold = true;
-            this.owner.fire("TokenExpired");
+            this.fire("TokenExpired");
           }
         } else if (code !== undefined && FINAL_LOGIN_CODES.has(code)) {
           this.endLocally(Trigger.REJECTED);
@@ -391,8 +345,8 @@ export class Session {
       if (result !== null) {
         this.adopt(result);
         if (!result.resumed) {
-          this.owner.sessionOver(); // the server ended the invitations with the old session
-          await this.owner.restore(result.conn);
+          this.endInvitations(); // the server ended the invitations with the old session
+          await this.restoreSession(result.conn);
         }
         if (generation !== this.generation || this.conn !== result.conn) return;
         this.move(Trigger.ACCEPTED);
@@ -409,36 +363,15 @@ export class Session {
   private onClose(conn: Connection, code: number): void {
     if (conn !== this.conn) return; // a login attempt's connection: its login() handles it
     this.conn = null;
-    const reason = ABORT_REASONS[code];
-    if (reason !== undefined) {
-      this.endLocally(Trigger.KICKED, reason);
-      if (code === 4002) this.owner.fire("TokenExpired"); // spec §1.3
-    } else if (RECONNECT_CODES.has(code)) {
+    const [trigger, reason] = closeTrigger(code);
+    if (trigger === Trigger.LINK_LOST) {
       // Protocol §3.2: the session waits for a resume; its channels are kept for it. Already
       // RECONNECTING (the link of a re-login lost while restoring), it stays so and retries.
-      this.move(Trigger.LINK_LOST);
+      this.move(trigger);
       void this.reconnect();
-    } else if (code === 1000) {
-      this.endLocally(Trigger.CLOSED);
     } else {
-      // Protocol §5: any other code aborts, as the Web SDK treats unknown kicks.
-      this.endLocally(Trigger.KICKED);
+      this.endLocally(trigger, reason);
+      if (code === 4002) this.fire("TokenExpired"); // spec §1.3
     }
   }
-
-  /** Move along the table (connection-states.ts); a move it has no row for changes nothing. */
-  private move(trigger: Trigger, kickReason?: ConnectionChangeReason): void {
-    const next = nextState(this.state, trigger, kickReason);
-    if (next === null) return;
-    this.state = next[0];
-    this.owner.fire("ConnectionStateChanged", ...next);
-    if (this.state !== ConnectionState.RECONNECTING) {
-      for (const waiter of [...this.waiters]) waiter();
-    }
-  }
-}
-
-/** What is left of a request's 10 s (spec §4.17) that began at `started`, at least 1 ms. */
-export function remainingMs(started: number): number {
-  return Math.max(1, REQUEST_TIMEOUT_MS - (Date.now() - started));
 }

@@ -96,6 +96,15 @@ var AgoraRTM = (() => {
       return this;
     }
   };
+  function fire(target, event, args) {
+    try {
+      target.emit(event, ...args);
+    } catch (error) {
+      setTimeout(() => {
+        throw error;
+      });
+    }
+  }
 
   // src/errors.ts
   function rtmError(code, name, message) {
@@ -156,6 +165,15 @@ var AgoraRTM = (() => {
     NOT_IN_CHANNEL: 5,
     USER_NOT_LOGGED_IN: 102
   };
+  function loginError(code, message) {
+    const names = {
+      [LoginError.UNKNOWN]: "RtmUnknownError",
+      [LoginError.INVALID_ARGUMENT]: "RtmInvalidArgumentError",
+      [LoginError.TIMEOUT]: "RtmTimeoutError",
+      [LoginError.TOO_OFTEN]: "RtmInvokeTooOftenError"
+    };
+    return rtmError(code, names[code] ?? "RtmInvalidStatusError", message);
+  }
 
   // src/limits.ts
   var APP_ID = /^[0-9A-Za-z]{32}$/;
@@ -1465,271 +1483,37 @@ var AgoraRTM = (() => {
     const move = TRANSITIONS[state][trigger];
     return move ? [move[0], move[1] ?? kickReason] : null;
   }
-
-  // src/connection.ts
-  var IDLE_MS = 2e3;
-  var PING_TIMEOUT_MS = 2e3;
-  var CHECK_EVERY_MS = 500;
-  var Connection = class _Connection {
-    constructor(ws, nextId, handlers) {
-      this.ws = ws;
-      this.nextId = nextId;
-      this.handlers = handlers;
-      this.pending = /* @__PURE__ */ new Map();
-      this.open_ = true;
-      this.lastHeard = Date.now();
-      this.pinging = false;
-      ws.onmessage = (event) => this.onMessage(event);
-      ws.onclose = (event) => this.onClosed(event.code, event.reason);
-      this.keepalive = setInterval(() => this.checkAlive(), CHECK_EVERY_MS);
-    }
-    /** Open a WebSocket to `url`; rejects when it cannot be opened. */
-    static open(url, nextId, handlers) {
-      return new Promise((resolve, reject) => {
-        let ws;
-        try {
-          ws = new WebSocket(url);
-        } catch (error) {
-          reject(error);
-          return;
-        }
-        ws.onopen = () => {
-          ws.onerror = null;
-          resolve(new _Connection(ws, nextId, handlers));
-        };
-        ws.onerror = () => reject(new Error(`cannot connect to ${url}`));
-        ws.onclose = () => reject(new Error(`cannot connect to ${url}`));
-      });
-    }
-    get isOpen() {
-      return this.open_;
-    }
-    /** Send a frame that gets no answer (`ack`, protocol §2.1). */
-    send(frame) {
-      if (this.open_) this.ws.send(JSON.stringify(frame));
-    }
-    /**
-     * Send request `op` with `fields`; resolve with the reply's `result`, reject with the
-     * server's error (protocol §4) or with `timeoutCode` when no answer comes in `timeoutMs`
-     * or the connection ends first (protocol §2.3: fail every pending request).
-     */
-    request(op, fields, timeoutMs, timeoutCode) {
-      const id = this.nextId();
-      return new Promise((resolve, reject) => {
-        if (!this.open_) {
-          reject(rtmError(timeoutCode, "RtmTimeoutError", "the connection is closed"));
-          return;
-        }
-        const timer = setTimeout(() => {
-          this.pending.delete(id);
-          reject(rtmError(timeoutCode, "RtmTimeoutError", `no answer to ${op} in time`));
-        }, timeoutMs);
-        this.pending.set(id, { resolve, reject, timer, timeoutCode });
-        this.ws.send(JSON.stringify({ op, id, ...fields }));
-      });
-    }
-    /** Close the connection; its close event is not reported to the handlers. */
-    close(code = 1e3, reason = "") {
-      if (!this.open_) return;
-      this.open_ = false;
-      clearInterval(this.keepalive);
-      this.failPending("the connection was closed");
-      this.ws.close(code, reason);
-    }
-    /** Ping a link that has been silent too long; one that does not answer is lost. */
-    checkAlive() {
-      if (!this.open_ || this.pinging || Date.now() - this.lastHeard < IDLE_MS) return;
-      this.pinging = true;
-      this.request("ping", {}, PING_TIMEOUT_MS, 0).then(
-        () => {
-          this.pinging = false;
-        },
-        () => {
-          this.pinging = false;
-          if (!this.open_) return;
-          this.ws.onclose = null;
-          this.ws.onmessage = null;
-          this.ws.close();
-          this.onClosed(1006, "no answer to ping");
-        }
-      );
-    }
-    onMessage(event) {
-      this.lastHeard = Date.now();
-      if (typeof event.data !== "string") return;
-      let frame;
-      try {
-        frame = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      if (typeof frame !== "object" || frame === null || typeof frame.t !== "string") return;
-      if (frame.t === "reply" || frame.t === "error") {
-        const pending = typeof frame.id === "number" ? this.pending.get(frame.id) : void 0;
-        if (!pending) return;
-        this.pending.delete(frame.id);
-        clearTimeout(pending.timer);
-        if (frame.t === "reply") pending.resolve(frame.result);
-        else {
-          const name = frame.name ?? "RtmUnknownError";
-          const error = rtmError(frame.code ?? 1, name, frame.message ?? "");
-          error.serverCode = frame.code;
-          pending.reject(error);
-        }
-        return;
-      }
-      this.handlers.onPush(frame, this);
-    }
-    onClosed(code, reason) {
-      if (!this.open_) return;
-      this.open_ = false;
-      clearInterval(this.keepalive);
-      this.failPending("the connection was lost");
-      this.handlers.onClose(this, code, reason);
-    }
-    failPending(message) {
-      for (const pending of this.pending.values()) {
-        clearTimeout(pending.timer);
-        pending.reject(rtmError(pending.timeoutCode, "RtmTimeoutError", message));
-      }
-      this.pending.clear();
-    }
-  };
-
-  // src/script-url.ts
-  var SCRIPT_URL = typeof document !== "undefined" && document.currentScript instanceof HTMLScriptElement ? document.currentScript.src || void 0 : void 0;
-
-  // src/server-url.ts
-  function serverJsonUrl() {
-    const base = SCRIPT_URL ?? (typeof document !== "undefined" ? document.baseURI : void 0);
-    if (base === void 0) throw new Error("no script URL: set the `server` config key");
-    return new URL("server.json", base).href;
-  }
-  function isServerUrl(value) {
-    return typeof value === "string" && /^wss?:\/\//i.test(value);
-  }
-  async function resolveServerUrl(configured) {
-    if (configured !== void 0) return configured;
-    const global = globalThis.OPENRTM_SERVER;
-    if (global !== void 0 && global !== null) {
-      if (isServerUrl(global)) return global;
-      const message = "OPENRTM_SERVER must be a ws:// or wss:// URL";
-      throw rtmError(LoginError.UNKNOWN, "RtmUnknownError", message);
-    }
-    try {
-      const response = await fetch(serverJsonUrl(), { cache: "no-store" });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const body = await response.json();
-      if (typeof body.websocket !== "string") throw new Error("no `websocket` URL in it");
-      return body.websocket;
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw rtmError(LoginError.UNKNOWN, "RtmUnknownError", `cannot read server.json: ${reason}`);
-    }
-  }
-
-  // src/login-attempt.ts
-  var SDK = "js/0.1.0";
-  async function connectAndLogin(attempt, credentials, deadline) {
-    let delay = 250;
-    while (attempt.current()) {
-      try {
-        const result = await loginOnce(attempt, credentials, null, deadline);
-        if (result !== null) return result;
-        break;
-      } catch (error) {
-        if (error.serverCode !== void 0) throw error;
-      }
-      const pause = Math.min(delay, Math.max(0, deadline - Date.now()));
-      await new Promise((resolve) => setTimeout(resolve, pause));
-      delay = Math.min(delay * 2, 1e3);
-    }
-    throw loginError(LoginError.ABORTED_BY_LOGOUT, "the login was abandoned");
-  }
-  async function loginOnce(attempt, credentials, resume, deadline) {
-    const url = await resolveServerUrl(attempt.server());
-    let conn = null;
-    try {
-      conn = await Connection.open(url, () => attempt.nextRequestId(), attempt.handlers);
-      if (!attempt.current()) {
-        conn.close();
-        return null;
-      }
-      attempt.opened(conn);
-      const { uid, token } = credentials;
-      const fields = { v: 1, app_id: attempt.appId, uid, sdk: SDK };
-      if (token) fields.token = token;
-      if (resume) fields.resume = resume;
-      const wait = Math.max(1, deadline - Date.now());
-      const reply = await conn.request("login", fields, wait, LoginError.TIMEOUT);
-      if (!attempt.current()) {
-        conn.close();
-        return null;
-      }
-      const sessionId = typeof reply?.session_id === "string" ? reply.session_id : "";
-      const media = mediaSession(reply, url);
-      return { conn, sessionId, resumed: reply?.resumed === true, media };
-    } catch (error) {
-      conn?.close();
-      throw error;
-    }
-  }
-  function loginError(code, message) {
-    const names = {
-      [LoginError.UNKNOWN]: "RtmUnknownError",
-      [LoginError.INVALID_ARGUMENT]: "RtmInvalidArgumentError",
-      [LoginError.TIMEOUT]: "RtmTimeoutError",
-      [LoginError.TOO_OFTEN]: "RtmInvokeTooOftenError"
-    };
-    return rtmError(code, names[code] ?? "RtmInvalidStatusError", message);
-  }
-
-  // src/session.ts
-  var LOGIN_TIMEOUT_MS = 12e3;
-  var REQUEST_TIMEOUT_MS3 = 1e4;
-  var LOGIN_SPACING_MS = 500;
-  var RECONNECT_FIRST_DELAY_MS = 250;
-  var RECONNECT_MAX_DELAY_MS = 1e4;
-  var FINAL_LOGIN_CODES = /* @__PURE__ */ new Set([3, 4, 5, 6]);
   var RECONNECT_CODES = /* @__PURE__ */ new Set([1001, 1005, 1006, 1011, 1012, 1013, 4004, 4005]);
-  var ABORT_REASONS = {
+  var KICK_REASONS = {
     4001: ConnectionChangeReason.REMOTE_LOGIN,
     4002: ConnectionChangeReason.TOKEN_EXPIRED,
     4003: ConnectionChangeReason.BANNED_BY_SERVER
   };
-  var Session = class {
-    constructor(owner, rates) {
-      this.owner = owner;
-      this.rates = rates;
+  function closeTrigger(code) {
+    if (RECONNECT_CODES.has(code)) return [5 /* LINK_LOST */];
+    return code === 1e3 ? [6 /* CLOSED */] : [7 /* KICKED */, KICK_REASONS[code]];
+  }
+
+  // src/session-state.ts
+  var REQUEST_TIMEOUT_MS3 = 1e4;
+  var SessionState = class extends EventEmitter {
+    constructor() {
+      super(...arguments);
       this.state = ConnectionState.DISCONNECTED;
+      /** The logged-in connection; null before login, after the session, and while the link is lost. */
       this.conn = null;
-      /** The connection of the login in progress, so that `logout()` can drop it. */
-      this.loggingIn = null;
-      /** Bumped when a login attempt ends, so that a stale attempt knows to stop. */
-      this.generation = 0;
-      this.abortLogin = null;
       this.loggingOut = null;
-      this.lastLoginAt = -Infinity;
-      this.requestId = 0;
       /** Who is logged in, and the session to resume after a lost link (protocol §3.1). */
       this.credentials = null;
       this.sessionId = null;
       /** The session's media base URL and ticket, from its login reply (protocol §3.1, §10.1). */
       this.media = null;
-      /** Spec §3.2: `TokenExpired` is told once per expired token while RECONNECTING. */
-      this.tokenExpiredTold = false;
-      /** Pending `renewToken()` calls, which a `logout()` rejects with 201 (spec §4.3). */
-      this.renewals = /* @__PURE__ */ new Set();
       /** Requests waiting for a reconnection to end (spec §1.2: up to their timeout). */
       this.waiters = /* @__PURE__ */ new Set();
     }
     /** The connection state (spec §3.1). */
     get connectionState() {
       return this.state;
-    }
-    /** The login session's id (protocol §3.1): a re-login that could not resume it changes it. */
-    get id() {
-      return this.sessionId;
     }
     /** The logged-in connection while CONNECTED (and not logging out), else null. */
     connection() {
@@ -1744,127 +1528,20 @@ var AgoraRTM = (() => {
       const state = this.state;
       return this.credentials !== null && !this.loggingOut && (state === ConnectionState.CONNECTED || state === ConnectionState.RECONNECTING);
     }
-    /** Whether `conn` is the session's connection (not a login attempt's, nor an old one). */
-    owns(conn) {
-      return conn === this.conn;
-    }
-    /** Protocol §10.1: transfers need CONNECTED, and the ticket of the session now logged in. */
-    mediaSession() {
-      return this.connection() !== null ? this.media : null;
-    }
-    /** Log in as `uid` (spec §1.2 `login`, §3.2 transitions, §4.1 codes). */
-    async login(options) {
-      const { uid, token } = options ?? {};
-      if (!isValidUserId(uid)) throw loginError(LoginError.INVALID_ARGUMENT, "invalid uid");
-      if (token !== void 0 && token !== null && typeof token !== "string") {
-        throw loginError(LoginError.INVALID_ARGUMENT, "token must be a string");
-      }
-      if (this.state !== ConnectionState.DISCONNECTED) {
-        throw loginError(LoginError.ALREADY_LOGIN, `cannot log in while ${this.state}`);
-      }
-      const now = Date.now();
-      if (now - this.lastLoginAt < LOGIN_SPACING_MS) {
-        throw loginError(LoginError.TOO_OFTEN, "login called less than 500 ms ago");
-      }
-      this.lastLoginAt = now;
-      const generation = ++this.generation;
-      this.move(0 /* LOGIN */);
-      let timer;
-      const stopped = new Promise((_, reject) => {
-        this.abortLogin = reject;
-        const timedOut = () => reject(loginError(LoginError.TIMEOUT, "login timed out"));
-        timer = setTimeout(timedOut, LOGIN_TIMEOUT_MS);
-      });
-      try {
-        const credentials = { uid, token: token || null };
-        const attempt = this.attempt(generation);
-        const loggedIn = await Promise.race([
-          connectAndLogin(attempt, credentials, now + LOGIN_TIMEOUT_MS),
-          stopped
-        ]);
-        if (generation !== this.generation) {
-          loggedIn.conn.close();
-          throw loginError(LoginError.ABORTED_BY_LOGOUT, "logout called during login");
-        }
-        this.adopt(loggedIn);
-        this.credentials = credentials;
-        this.tokenExpiredTold = false;
-        this.move(1 /* ACCEPTED */);
-      } catch (error) {
-        if (generation === this.generation) {
-          this.generation++;
-          this.loggingIn?.close();
-          this.loggingIn = null;
-          const timedOut = error.code === LoginError.TIMEOUT;
-          this.move(timedOut ? 3 /* TIMED_OUT */ : 2 /* REJECTED */);
-        }
-        throw error;
-      } finally {
-        clearTimeout(timer);
-        this.abortLogin = null;
-      }
-    }
-    /** Log out (spec §1.2 `logout`, protocol §3.2); code 102 when not logged in. */
-    logout() {
-      if (this.loggingOut) return this.loggingOut;
-      for (const abort of [...this.renewals]) abort();
-      const state = this.state;
-      if (state === ConnectionState.DISCONNECTED) {
-        const error = rtmError(LogoutError.USER_NOT_LOGGED_IN, "RtmInvalidStatusError", "not logged in");
-        return Promise.reject(error);
-      }
-      if (state === ConnectionState.CONNECTING || state === ConnectionState.RECONNECTING) {
-        this.generation++;
-        this.loggingIn?.close();
-        this.loggingIn = null;
-        if (state === ConnectionState.CONNECTING) {
-          this.abortLogin?.(loginError(LoginError.ABORTED_BY_LOGOUT, "logout called during login"));
-          this.move(4 /* LOGOUT */);
-          return Promise.resolve();
-        }
-        if (this.conn === null) {
-          this.endLocally(4 /* LOGOUT */);
-          return Promise.resolve();
-        }
-      }
-      this.loggingOut = this.endSession().finally(() => {
-        this.loggingOut = null;
-      });
-      return this.loggingOut;
-    }
     /**
-     * Replace the login token for the same uid (spec §1.2 `renewToken`, §6.10; protocol §3.19).
-     * While RECONNECTING the token is kept for the next login attempt, as the Python SDK does.
-     * Codes (spec §4.3): 2 empty or not a string, 102 not logged in, 4 over 2 calls a second,
-     * 6 invalid, 5 expired (from the server), 1 no answer, 201 overtaken by `logout()`.
+     * The logged-in connection once a reconnection in progress ends with CONNECTED, or null
+     * when it ends otherwise or takes longer than `timeoutMs`.
      */
-    async renewToken(token) {
-      if (typeof token !== "string" || token === "") {
-        const code = RenewTokenError.INVALID_ARGUMENT;
-        throw rtmError(code, "RtmInvalidArgumentError", "a token is a non-empty string");
-      }
-      const credentials = this.credentials;
-      const conn = this.connection();
-      if (credentials === null || conn === null && !this.reconnecting()) {
-        const code = RenewTokenError.USER_NOT_LOGGED_IN;
-        throw rtmError(code, "RtmInvalidStatusError", "not logged in");
-      }
-      if (this.rates.within(["renew_token", RENEW_TOKEN_RATE]) >= 0) {
-        const code = RenewTokenError.TOO_OFTEN;
-        throw rtmError(code, "RtmInvokeTooOftenError", "over 2 calls a second");
-      }
-      if (conn !== null) {
-        await new Promise((resolve, reject) => {
-          const abort = () => {
-            const code = RenewTokenError.ABORTED_BY_LOGOUT;
-            reject(rtmError(code, "RtmInvalidStatusError", "logout called during renewToken"));
-          };
-          this.renewals.add(abort);
-          conn.request("renew_token", { token }, REQUEST_TIMEOUT_MS3, RenewTokenError.FAILURE).then(() => resolve(), reject).finally(() => this.renewals.delete(abort));
-        });
-      }
-      credentials.token = token;
-      this.tokenExpiredTold = false;
+    whenReconnected(timeoutMs) {
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.waiters.delete(done);
+          resolve(this.connection());
+        };
+        const timer = setTimeout(done, timeoutMs);
+        this.waiters.add(done);
+      });
     }
     /**
      * The logged-in connection: at once when CONNECTED, after the reconnection while
@@ -1888,146 +1565,19 @@ var AgoraRTM = (() => {
       const conn = await this.connected(notLoggedIn, timeoutCode);
       return conn.request(op, fields, remainingMs(started), timeoutCode);
     }
-    /**
-     * The logged-in connection once a reconnection in progress ends with CONNECTED, or null
-     * when it ends otherwise or takes longer than `timeoutMs`.
-     */
-    whenReconnected(timeoutMs) {
-      return new Promise((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.waiters.delete(done);
-          resolve(this.connection());
-        };
-        const timer = setTimeout(done, timeoutMs);
-        this.waiters.add(done);
-      });
-    }
-    /** A login attempt of this `generation` (login-attempt.ts). */
-    attempt(generation) {
-      return {
-        appId: this.owner.appId,
-        server: () => this.owner.server(),
-        handlers: {
-          onPush: (frame, conn) => this.owner.onPush(frame, conn),
-          onClose: (conn, code) => this.onClose(conn, code)
-        },
-        nextRequestId: () => ++this.requestId,
-        current: () => generation === this.generation,
-        opened: (conn) => {
-          this.loggingIn = conn;
-        }
-      };
-    }
-    /** A login (or re-login) succeeded: its connection is the session's from now on. */
-    adopt(loggedIn) {
-      this.loggingIn = null;
-      this.conn = loggedIn.conn;
-      this.sessionId = loggedIn.sessionId;
-      this.media = loggedIn.media;
-    }
-    /** The session is over without a logout request: forget it and every channel. */
-    endLocally(trigger, kickReason) {
-      this.generation++;
-      this.forget();
-      this.owner.sessionOver();
-      this.move(trigger, kickReason);
-    }
-    forget() {
-      this.conn = null;
-      this.credentials = null;
-      this.sessionId = null;
-      this.media = null;
-      this.owner.forget();
-    }
-    async endSession() {
-      const conn = this.conn;
-      this.forget();
-      if (conn?.isOpen) {
-        try {
-          await conn.request("logout", {}, REQUEST_TIMEOUT_MS3, 1);
-        } catch {
-        }
-        conn.close(1e3);
-      }
-      this.owner.sessionOver();
-      this.move(4 /* LOGOUT */);
-    }
-    /**
-     * Log in again after a lost link (protocol §3.2, §5): new connections with `resume`, with
-     * backoff and jitter, until the session is resumed (nothing else to do: the server replays
-     * what was missed) or a new one is made (then restore it), or the login is refused for
-     * good, or logout() stops it.
-     */
-    async reconnect() {
-      const credentials = this.credentials;
-      if (credentials === null) return;
-      const generation = ++this.generation;
-      const attempt = this.attempt(generation);
-      let delay = RECONNECT_FIRST_DELAY_MS;
-      while (generation === this.generation) {
-        let result = null;
-        try {
-          const deadline = Date.now() + LOGIN_TIMEOUT_MS;
-          result = await loginOnce(attempt, credentials, this.sessionId, deadline);
-        } catch (error) {
-          const code = error.serverCode;
-          if (generation !== this.generation) return;
-          if (code === 6) {
-            if (!this.tokenExpiredTold) {
-              this.tokenExpiredTold = true;
-              this.owner.fire("TokenExpired");
-            }
-          } else if (code !== void 0 && FINAL_LOGIN_CODES.has(code)) {
-            this.endLocally(2 /* REJECTED */);
-            return;
-          }
-        }
-        if (generation !== this.generation) {
-          result?.conn.close();
-          return;
-        }
-        if (result !== null) {
-          this.adopt(result);
-          if (!result.resumed) {
-            this.owner.sessionOver();
-            await this.owner.restore(result.conn);
-          }
-          if (generation !== this.generation || this.conn !== result.conn) return;
-          this.move(1 /* ACCEPTED */);
-          return;
-        }
-        const pause = delay / 2 + Math.random() * (delay / 2);
-        await new Promise((resolve) => setTimeout(resolve, pause));
-        delay = Math.min(delay * 2, RECONNECT_MAX_DELAY_MS);
-      }
-    }
-    /** A logged-in connection closed without our logout (protocol §5). */
-    onClose(conn, code) {
-      if (conn !== this.conn) return;
-      this.conn = null;
-      const reason = ABORT_REASONS[code];
-      if (reason !== void 0) {
-        this.endLocally(7 /* KICKED */, reason);
-        if (code === 4002) this.owner.fire("TokenExpired");
-      } else if (RECONNECT_CODES.has(code)) {
-        this.move(5 /* LINK_LOST */);
-        void this.reconnect();
-      } else if (code === 1e3) {
-        this.endLocally(6 /* CLOSED */);
-      } else {
-        this.endLocally(7 /* KICKED */);
-      }
-    }
     /** Move along the table (connection-states.ts); a move it has no row for changes nothing. */
     move(trigger, kickReason) {
       const next = nextState(this.state, trigger, kickReason);
       if (next === null) return;
       this.state = next[0];
-      this.owner.fire("ConnectionStateChanged", ...next);
+      this.fire("ConnectionStateChanged", ...next);
       if (this.state !== ConnectionState.RECONNECTING) {
         for (const waiter of [...this.waiters]) waiter();
       }
+    }
+    /** Emit one of the client's events, shielded from listeners that throw (emitter.ts). */
+    fire(event, ...args) {
+      fire(this, event, args);
     }
   };
   function remainingMs(started) {
@@ -2039,8 +1589,8 @@ var AgoraRTM = (() => {
   var MESSAGE_WINDOW_MS = 3e3;
   var SEEN_MESSAGES = 4096;
   var PeerMessages = class {
-    constructor(session, fire2) {
-      this.session = session;
+    constructor(connected, fire2) {
+      this.connected = connected;
       this.fire = fire2;
       this.midPrefix = randomHex2(8);
       this.midCounter = 0;
@@ -2061,7 +1611,7 @@ var AgoraRTM = (() => {
       const msg = wire instanceof Promise ? await wire : wire;
       const started = Date.now();
       const timeoutCode = PeerMessageError.TIMEOUT;
-      const conn = await this.session.connected(PeerMessageError.USER_NOT_LOGGED_IN, timeoutCode);
+      const conn = await this.connected(PeerMessageError.USER_NOT_LOGGED_IN, timeoutCode);
       if (!this.takeBudget()) {
         const code = PeerMessageError.TOO_OFTEN;
         throw rtmError(code, "RtmLimitExceededError", "over 180 messages in 3 s");
@@ -2279,8 +1829,462 @@ var AgoraRTM = (() => {
     return null;
   }
 
+  // src/script-url.ts
+  var SCRIPT_URL = typeof document !== "undefined" && document.currentScript instanceof HTMLScriptElement ? document.currentScript.src || void 0 : void 0;
+
+  // src/server-url.ts
+  function serverJsonUrl() {
+    const base = SCRIPT_URL ?? (typeof document !== "undefined" ? document.baseURI : void 0);
+    if (base === void 0) throw new Error("no script URL: set the `server` config key");
+    return new URL("server.json", base).href;
+  }
+  function isServerUrl(value) {
+    return typeof value === "string" && /^wss?:\/\//i.test(value);
+  }
+  async function resolveServerUrl(configured) {
+    if (configured !== void 0) return configured;
+    const global = globalThis.OPENRTM_SERVER;
+    if (global !== void 0 && global !== null) {
+      if (isServerUrl(global)) return global;
+      const message = "OPENRTM_SERVER must be a ws:// or wss:// URL";
+      throw rtmError(LoginError.UNKNOWN, "RtmUnknownError", message);
+    }
+    try {
+      const response = await fetch(serverJsonUrl(), { cache: "no-store" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const body = await response.json();
+      if (typeof body.websocket !== "string") throw new Error("no `websocket` URL in it");
+      return body.websocket;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw rtmError(LoginError.UNKNOWN, "RtmUnknownError", `cannot read server.json: ${reason}`);
+    }
+  }
+
+  // src/connection.ts
+  var IDLE_MS = 2e3;
+  var PING_TIMEOUT_MS = 2e3;
+  var CHECK_EVERY_MS = 500;
+  var Connection = class _Connection {
+    constructor(ws, nextId, handlers) {
+      this.ws = ws;
+      this.nextId = nextId;
+      this.handlers = handlers;
+      this.pending = /* @__PURE__ */ new Map();
+      this.open_ = true;
+      this.lastHeard = Date.now();
+      this.pinging = false;
+      ws.onmessage = (event) => this.onMessage(event);
+      ws.onclose = (event) => this.onClosed(event.code, event.reason);
+      this.keepalive = setInterval(() => this.checkAlive(), CHECK_EVERY_MS);
+    }
+    /** Open a WebSocket to `url`; rejects when it cannot be opened. */
+    static open(url, nextId, handlers) {
+      return new Promise((resolve, reject) => {
+        let ws;
+        try {
+          ws = new WebSocket(url);
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        ws.onopen = () => {
+          ws.onerror = null;
+          resolve(new _Connection(ws, nextId, handlers));
+        };
+        ws.onerror = () => reject(new Error(`cannot connect to ${url}`));
+        ws.onclose = () => reject(new Error(`cannot connect to ${url}`));
+      });
+    }
+    get isOpen() {
+      return this.open_;
+    }
+    /** Send a frame that gets no answer (`ack`, protocol §2.1). */
+    send(frame) {
+      if (this.open_) this.ws.send(JSON.stringify(frame));
+    }
+    /**
+     * Send request `op` with `fields`; resolve with the reply's `result`, reject with the
+     * server's error (protocol §4) or with `timeoutCode` when no answer comes in `timeoutMs`
+     * or the connection ends first (protocol §2.3: fail every pending request).
+     */
+    request(op, fields, timeoutMs, timeoutCode) {
+      const id = this.nextId();
+      return new Promise((resolve, reject) => {
+        if (!this.open_) {
+          reject(rtmError(timeoutCode, "RtmTimeoutError", "the connection is closed"));
+          return;
+        }
+        const timer = setTimeout(() => {
+          this.pending.delete(id);
+          reject(rtmError(timeoutCode, "RtmTimeoutError", `no answer to ${op} in time`));
+        }, timeoutMs);
+        this.pending.set(id, { resolve, reject, timer, timeoutCode });
+        this.ws.send(JSON.stringify({ op, id, ...fields }));
+      });
+    }
+    /** Close the connection; its close event is not reported to the handlers. */
+    close(code = 1e3, reason = "") {
+      if (!this.open_) return;
+      this.open_ = false;
+      clearInterval(this.keepalive);
+      this.failPending("the connection was closed");
+      this.ws.close(code, reason);
+    }
+    /** Ping a link that has been silent too long; one that does not answer is lost. */
+    checkAlive() {
+      if (!this.open_ || this.pinging || Date.now() - this.lastHeard < IDLE_MS) return;
+      this.pinging = true;
+      this.request("ping", {}, PING_TIMEOUT_MS, 0).then(
+        () => {
+          this.pinging = false;
+        },
+        () => {
+          this.pinging = false;
+          if (!this.open_) return;
+          this.ws.onclose = null;
+          this.ws.onmessage = null;
+          this.ws.close();
+          this.onClosed(1006, "no answer to ping");
+        }
+      );
+    }
+    onMessage(event) {
+      this.lastHeard = Date.now();
+      if (typeof event.data !== "string") return;
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (typeof frame !== "object" || frame === null || typeof frame.t !== "string") return;
+      if (frame.t === "reply" || frame.t === "error") {
+        const pending = typeof frame.id === "number" ? this.pending.get(frame.id) : void 0;
+        if (!pending) return;
+        this.pending.delete(frame.id);
+        clearTimeout(pending.timer);
+        if (frame.t === "reply") pending.resolve(frame.result);
+        else {
+          const name = frame.name ?? "RtmUnknownError";
+          const error = rtmError(frame.code ?? 1, name, frame.message ?? "");
+          error.serverCode = frame.code;
+          pending.reject(error);
+        }
+        return;
+      }
+      this.handlers.onPush(frame, this);
+    }
+    onClosed(code, reason) {
+      if (!this.open_) return;
+      this.open_ = false;
+      clearInterval(this.keepalive);
+      this.failPending("the connection was lost");
+      this.handlers.onClose(this, code, reason);
+    }
+    failPending(message) {
+      for (const pending of this.pending.values()) {
+        clearTimeout(pending.timer);
+        pending.reject(rtmError(pending.timeoutCode, "RtmTimeoutError", message));
+      }
+      this.pending.clear();
+    }
+  };
+
+  // src/session.ts
+  var SDK = "js/0.1.0";
+  var LOGIN_TIMEOUT_MS = 12e3;
+  var LOGIN_SPACING_MS = 500;
+  var RECONNECT_FIRST_DELAY_MS = 250;
+  var RECONNECT_MAX_DELAY_MS = 1e4;
+  var FINAL_LOGIN_CODES = /* @__PURE__ */ new Set([3, 4, 5, 6]);
+  var Session = class extends SessionState {
+    constructor(appId, config) {
+      super();
+      this.appId = appId;
+      this.config = config;
+      /** Rate limits of the session's calls (limits.ts), shared with the rest of the client. */
+      this.rates = new RateWindows();
+      /** The connection of the login in progress, so that `logout()` can drop it. */
+      this.loggingIn = null;
+      /** Bumped when a login attempt ends, so that a stale attempt knows to stop. */
+      this.generation = 0;
+      this.abortLogin = null;
+      this.lastLoginAt = -Infinity;
+      this.requestId = 0;
+      /** Every connection's pushes and close (connection.ts). */
+      this.handlers = {
+        onPush: (frame, conn) => this.onPush(frame, conn),
+        onClose: (conn, code) => this.onClose(conn, code)
+      };
+      /** Spec §3.2: `TokenExpired` is told once per expired token while RECONNECTING. */
+      this.tokenExpiredTold = false;
+      /** Pending `renewToken()` calls, which a `logout()` rejects with 201 (spec §4.3). */
+      this.renewals = /* @__PURE__ */ new Set();
+    }
+    /** Log in as `uid` (spec §1.2 `login`, §3.2 transitions, §4.1 codes). */
+    async login(options) {
+      const { uid, token } = options ?? {};
+      if (!isValidUserId(uid)) throw loginError(LoginError.INVALID_ARGUMENT, "invalid uid");
+      if (token !== void 0 && token !== null && typeof token !== "string") {
+        throw loginError(LoginError.INVALID_ARGUMENT, "token must be a string");
+      }
+      if (this.state !== ConnectionState.DISCONNECTED) {
+        throw loginError(LoginError.ALREADY_LOGIN, `cannot log in while ${this.state}`);
+      }
+      const now = Date.now();
+      if (now - this.lastLoginAt < LOGIN_SPACING_MS) {
+        throw loginError(LoginError.TOO_OFTEN, "login called less than 500 ms ago");
+      }
+      this.lastLoginAt = now;
+      const generation = ++this.generation;
+      this.move(0 /* LOGIN */);
+      let timer;
+      const stopped = new Promise((_, reject) => {
+        this.abortLogin = reject;
+        const timedOut = () => reject(loginError(LoginError.TIMEOUT, "login timed out"));
+        timer = setTimeout(timedOut, LOGIN_TIMEOUT_MS);
+      });
+      try {
+        const credentials = { uid, token: token || null };
+        const loggedIn = await Promise.race([
+          this.connectAndLogin(credentials, generation, now + LOGIN_TIMEOUT_MS),
+          stopped
+        ]);
+        if (generation !== this.generation) {
+          loggedIn.conn.close();
+          throw loginError(LoginError.ABORTED_BY_LOGOUT, "logout called during login");
+        }
+        this.adopt(loggedIn);
+        this.credentials = credentials;
+        this.tokenExpiredTold = false;
+        this.move(1 /* ACCEPTED */);
+      } catch (error) {
+        if (generation === this.generation) {
+          this.generation++;
+          this.loggingIn?.close();
+          this.loggingIn = null;
+          const timedOut = error.code === LoginError.TIMEOUT;
+          this.move(timedOut ? 3 /* TIMED_OUT */ : 2 /* REJECTED */);
+        }
+        throw error;
+      } finally {
+        clearTimeout(timer);
+        this.abortLogin = null;
+      }
+    }
+    /** Log out (spec §1.2 `logout`, protocol §3.2); code 102 when not logged in. */
+    logout() {
+      if (this.loggingOut) return this.loggingOut;
+      for (const abort of [...this.renewals]) abort();
+      const state = this.state;
+      if (state === ConnectionState.DISCONNECTED) {
+        const code = LogoutError.USER_NOT_LOGGED_IN;
+        return Promise.reject(rtmError(code, "RtmInvalidStatusError", "not logged in"));
+      }
+      if (state === ConnectionState.CONNECTING || state === ConnectionState.RECONNECTING) {
+        this.generation++;
+        this.loggingIn?.close();
+        this.loggingIn = null;
+        if (state === ConnectionState.CONNECTING) {
+          this.abortLogin?.(loginError(LoginError.ABORTED_BY_LOGOUT, "logout called during login"));
+          this.move(4 /* LOGOUT */);
+          return Promise.resolve();
+        }
+        if (this.conn === null) {
+          this.endLocally(4 /* LOGOUT */);
+          return Promise.resolve();
+        }
+      }
+      this.loggingOut = this.endSession().finally(() => {
+        this.loggingOut = null;
+      });
+      return this.loggingOut;
+    }
+    /**
+     * Replace the login token for the same uid (spec §1.2 `renewToken`, §6.10; protocol §3.19).
+     * While RECONNECTING the token is kept for the next login attempt, as the Python SDK does.
+     * Codes (spec §4.3): 2 empty or not a string, 102 not logged in, 4 over 2 calls a second,
+     * 6 invalid, 5 expired (from the server), 1 no answer, 201 overtaken by `logout()`.
+     */
+    async renewToken(token) {
+      if (typeof token !== "string" || token === "") {
+        const code = RenewTokenError.INVALID_ARGUMENT;
+        throw rtmError(code, "RtmInvalidArgumentError", "a token is a non-empty string");
+      }
+      const credentials = this.credentials;
+      const conn = this.connection();
+      if (credentials === null || conn === null && !this.reconnecting()) {
+        const code = RenewTokenError.USER_NOT_LOGGED_IN;
+        throw rtmError(code, "RtmInvalidStatusError", "not logged in");
+      }
+      if (this.rates.within(["renew_token", RENEW_TOKEN_RATE]) >= 0) {
+        const code = RenewTokenError.TOO_OFTEN;
+        throw rtmError(code, "RtmInvokeTooOftenError", "over 2 calls a second");
+      }
+      if (conn !== null) {
+        await new Promise((resolve, reject) => {
+          const abort = () => {
+            const code = RenewTokenError.ABORTED_BY_LOGOUT;
+            reject(rtmError(code, "RtmInvalidStatusError", "logout called during renewToken"));
+          };
+          this.renewals.add(abort);
+          conn.request("renew_token", { token }, REQUEST_TIMEOUT_MS3, RenewTokenError.FAILURE).then(() => resolve(), reject).finally(() => this.renewals.delete(abort));
+        });
+      }
+      credentials.token = token;
+      this.tokenExpiredTold = false;
+    }
+    /** Open connections until one logs in, or the server refuses the login (protocol §3.1). */
+    async connectAndLogin(credentials, generation, deadline) {
+      let delay = 250;
+      while (generation === this.generation) {
+        try {
+          const result = await this.loginOnce(credentials, null, generation, deadline);
+          if (result !== null) return result;
+          break;
+        } catch (error) {
+          if (error.serverCode !== void 0) throw error;
+        }
+        const pause = Math.min(delay, Math.max(0, deadline - Date.now()));
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        delay = Math.min(delay * 2, 1e3);
+      }
+      throw loginError(LoginError.ABORTED_BY_LOGOUT, "the login was abandoned");
+    }
+    /**
+     * One connection and one `login` on it (protocol §3.1), with `resume` when a session was
+     * lost. Null when the attempt was abandoned; rejects when the connection fails or the server
+     * refuses (`serverCode` set).
+     */
+    async loginOnce(credentials, resume, generation, deadline) {
+      const url = await resolveServerUrl(this.config.server);
+      let conn = null;
+      try {
+        conn = await Connection.open(url, () => ++this.requestId, this.handlers);
+        if (generation !== this.generation) {
+          conn.close();
+          return null;
+        }
+        this.loggingIn = conn;
+        const { uid, token } = credentials;
+        const fields = { v: 1, app_id: this.appId, uid, sdk: SDK };
+        if (token) fields.token = token;
+        if (resume) fields.resume = resume;
+        const wait = Math.max(1, deadline - Date.now());
+        const reply = await conn.request("login", fields, wait, LoginError.TIMEOUT);
+        if (generation !== this.generation) {
+          conn.close();
+          return null;
+        }
+        const sessionId = typeof reply?.session_id === "string" ? reply.session_id : "";
+        const media = mediaSession(reply, url);
+        return { conn, sessionId, resumed: reply?.resumed === true, media };
+      } catch (error) {
+        conn?.close();
+        throw error;
+      }
+    }
+    /** A login (or re-login) succeeded: its connection is the session's from now on. */
+    adopt(loggedIn) {
+      this.loggingIn = null;
+      this.conn = loggedIn.conn;
+      this.sessionId = loggedIn.sessionId;
+      this.media = loggedIn.media;
+    }
+    /** The session is over without a logout request: forget it and every channel. */
+    endLocally(trigger, kickReason) {
+      this.generation++;
+      this.forgetSession();
+      this.endInvitations();
+      this.move(trigger, kickReason);
+    }
+    /** Forget the session: its connection, credentials, id and media ticket, and what it held. */
+    forgetSession() {
+      this.conn = null;
+      this.credentials = null;
+      this.sessionId = null;
+      this.media = null;
+      this.leaveSession();
+    }
+    async endSession() {
+      const conn = this.conn;
+      this.forgetSession();
+      if (conn?.isOpen) {
+        try {
+          await conn.request("logout", {}, REQUEST_TIMEOUT_MS3, 1);
+        } catch {
+        }
+        conn.close(1e3);
+      }
+      this.endInvitations();
+      this.move(4 /* LOGOUT */);
+    }
+    /**
+     * Log in again after a lost link (protocol §3.2, §5): new connections with `resume`, with
+     * backoff and jitter, until the session is resumed (nothing else to do: the server replays
+     * what was missed) or a new one is made (then restore it), or the login is refused for
+     * good, or logout() stops it.
+     */
+    async reconnect() {
+      const credentials = this.credentials;
+      if (credentials === null) return;
+      const generation = ++this.generation;
+      let delay = RECONNECT_FIRST_DELAY_MS;
+      while (generation === this.generation) {
+        let result = null;
+        try {
+          const deadline = Date.now() + LOGIN_TIMEOUT_MS;
+          result = await this.loginOnce(credentials, this.sessionId, generation, deadline);
+        } catch (error) {
+          const code = error.serverCode;
+          if (generation !== this.generation) return;
+          if (code === 6) {
+            if (!this.tokenExpiredTold) {
+              this.tokenExpiredTold = true;
+              this.fire("TokenExpired");
+            }
+          } else if (code !== void 0 && FINAL_LOGIN_CODES.has(code)) {
+            this.endLocally(2 /* REJECTED */);
+            return;
+          }
+        }
+        if (generation !== this.generation) {
+          result?.conn.close();
+          return;
+        }
+        if (result !== null) {
+          this.adopt(result);
+          if (!result.resumed) {
+            this.endInvitations();
+            await this.restoreSession(result.conn);
+          }
+          if (generation !== this.generation || this.conn !== result.conn) return;
+          this.move(1 /* ACCEPTED */);
+          return;
+        }
+        const pause = delay / 2 + Math.random() * (delay / 2);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        delay = Math.min(delay * 2, RECONNECT_MAX_DELAY_MS);
+      }
+    }
+    /** A logged-in connection closed without our logout (protocol §5). */
+    onClose(conn, code) {
+      if (conn !== this.conn) return;
+      this.conn = null;
+      const [trigger, reason] = closeTrigger(code);
+      if (trigger === 5 /* LINK_LOST */) {
+        this.move(trigger);
+        void this.reconnect();
+      } else {
+        this.endLocally(trigger, reason);
+        if (code === 4002) this.fire("TokenExpired");
+      }
+    }
+  };
+
   // src/session-features.ts
-  var SessionFeatures = class extends EventEmitter {
+  var SessionFeatures = class extends Session {
     /**
      * An invitation to `calleeId` (spec §1.2 `createLocalInvitation`, §1.5); set its `content`
      * and call `send()`. Throws code 1 `RtmInvalidArgumentError` for an invalid id (spec §4.14).
@@ -2362,62 +2366,37 @@ var AgoraRTM = (() => {
   var CONFIG_KEYS = ["enableLogUpload", "logFilter", "enableCloudProxy", "server"];
   var RtmClient = class extends SessionFeatures {
     constructor(appId, config) {
-      super();
-      this.appId = appId;
-      this.config = config;
-      const rates = new RateWindows();
-      const session = new Session(
-        {
-          appId,
-          server: () => this.config.server,
-          onPush: (frame, conn) => this.onPush(frame, conn),
-          fire: (event, ...args) => this.fire(event, ...args),
-          forget: () => this.forget(),
-          sessionOver: () => this.invitations.sessionOver(),
-          restore: (conn) => this.restore(conn)
-        },
-        rates
-      );
-      this.session = session;
-      this.peers = new PeerMessages(session, (event, ...args) => this.fire(event, ...args));
+      super(appId, config);
+      const emit = (event, ...args) => this.fire(event, ...args);
+      this.peers = new PeerMessages(this.connected.bind(this), emit);
       this.host = {
-        connection: () => session.connection(),
+        connection: () => this.connection(),
         channels: /* @__PURE__ */ new Map(),
-        rates,
-        whenReconnected: (timeoutMs) => session.whenReconnected(timeoutMs),
-        reconnecting: () => session.reconnecting(),
+        rates: this.rates,
+        whenReconnected: (timeoutMs) => this.whenReconnected(timeoutMs),
+        reconnecting: () => this.reconnecting(),
         takeMessageBudget: () => this.peers.takeBudget(),
         nextMid: () => this.peers.nextMid(),
         fire: (target, event, ...args) => fire(target, event, args)
       };
       const link = {
-        loggedIn: () => session.loggedIn(),
-        request: session.request.bind(session),
-        rates,
-        fire: (event, ...args) => this.fire(event, ...args)
+        loggedIn: () => this.loggedIn(),
+        request: this.request.bind(this),
+        rates: this.rates,
+        fire: emit
       };
       this.presence = new Presence(link);
       this.attributes = new Attributes(link);
-      this.invitations = new Invitations({ ...this.host, session: () => session.id, client: this });
-      this.transfers = new MediaTransfers({ session: () => session.mediaSession() });
+      const session = () => this.sessionId;
+      this.invitations = new Invitations({ ...this.host, session, client: this });
+      this.transfers = new MediaTransfers({
+        session: () => this.connection() !== null ? this.media : null
+      });
     }
-    /** The connection state (spec §3.1). */
-    get connectionState() {
-      return this.session.connectionState;
-    }
-    /** Log in as `uid` (spec §1.2 `login`, §3.2 transitions, §4.1 codes; session.ts). */
-    login(options) {
-      return this.session.login(options);
-    }
-    /** Log out (spec §1.2 `logout`, protocol §3.2); code 102 when not logged in. */
-    logout() {
-      return this.session.logout();
-    }
-    /** Replace the login token for the same uid (spec §1.2 `renewToken`, §4.3; session.ts). */
-    renewToken(token) {
-      return this.session.renewToken(token);
-    }
-    /** Send a peer message (spec §1.2 `sendMessageToPeer`, §4.4; peer-messages.ts). */
+    /**
+     * Send a peer message (spec §1.2 `sendMessageToPeer`, §6.1, §4.4; protocol §3.4;
+     * peer-messages.ts). Resolves `{hasPeerReceived}`.
+     */
     sendMessageToPeer(message, peerId, options) {
       return this.peers.send(message, peerId, options);
     }
@@ -2468,23 +2447,27 @@ var AgoraRTM = (() => {
       return this.transfers.download(mediaId, handler);
     }
     /** The session ended (logout, kick): the server has left every channel (protocol §3.8). */
-    forget() {
+    leaveSession() {
       for (const channel of [...this.host.channels.values()]) channel.forget();
       this.presence.clear();
       this.attributes.clear();
+    }
+    /** Protocol §3.21: invitations end with the session. */
+    endInvitations() {
+      this.invitations.sessionOver();
     }
     /**
      * A new session after a lost one (protocol §3.2, §9): re-join the channels, follow the same
      * peers and write the user attributes again, before CONNECTED is announced, as the Python
      * SDK does. A channel the server refuses now is left, as the session that joined it is gone.
      */
-    async restore(conn) {
+    async restoreSession(conn) {
       const send = (op, fields) => conn.request(op, fields, REQUEST_TIMEOUT_MS3, 1);
       const rejoin = async (channel) => {
         try {
           await send("join", { channel: channel.channelId });
         } catch {
-          if (this.session.owns(conn)) channel.forget();
+          if (conn === this.conn) channel.forget();
         }
       };
       await Promise.all([
@@ -2500,24 +2483,11 @@ var AgoraRTM = (() => {
         this.presence.onPush(frame.statuses);
       } else if (frame.t === "token_expiring") this.fire("TokenPrivilegeWillExpire");
       else if (INVITATION_PUSHES.has(frame.t)) this.invitations.onPush(frame, conn);
-      else if (CHANNEL_PUSHES.has(frame.t) && this.session.owns(conn)) {
+      else if (CHANNEL_PUSHES.has(frame.t) && conn === this.conn) {
         this.host.channels.get(String(frame.channel))?.onPush(frame);
       }
     }
-    /** Emit one of the client's events (see `fire` below). */
-    fire(event, ...args) {
-      fire(this, event, args);
-    }
   };
-  function fire(target, event, args) {
-    try {
-      target.emit(event, ...args);
-    } catch (error) {
-      setTimeout(() => {
-        throw error;
-      });
-    }
-  }
 
   // src/area.ts
   var AreaCode = {
