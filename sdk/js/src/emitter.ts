@@ -88,3 +88,17 @@ export class EventEmitter {
     return this;
   }
 }
+
+/**
+ * Emit an SDK event. A listener that throws must not break the SDK's own bookkeeping (a
+ * login half done, an ack not sent): its error is rethrown on its own, to reach the console.
+ */
+export function fire(target: EventEmitter, event: string, args: unknown[]): void {
+  try {
+    target.emit(event, ...args);
+  } catch (error) {
+    setTimeout(() => {
+      throw error;
+    });
+  }
+}

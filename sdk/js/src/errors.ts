@@ -98,3 +98,14 @@ export const GetMembersError = {
   NOT_IN_CHANNEL: 5,
   USER_NOT_LOGGED_IN: 102,
 } as const;
+
+/** A login error with the name Agora gives its code (spec §4.1). */
+export function loginError(code: number, message: string): RtmError {
+  const names: Record<number, string> = {
+    [LoginError.UNKNOWN]: "RtmUnknownError",
+    [LoginError.INVALID_ARGUMENT]: "RtmInvalidArgumentError",
+    [LoginError.TIMEOUT]: "RtmTimeoutError",
+    [LoginError.TOO_OFTEN]: "RtmInvokeTooOftenError",
+  };
+  return rtmError(code, names[code] ?? "RtmInvalidStatusError", message);
+}

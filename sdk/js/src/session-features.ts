@@ -1,16 +1,16 @@
 /**
  * `RtmClient`'s presence, attribute and invitation methods (spec §1.2), delegating to
- * presence.ts, attributes.ts and invitations.ts; `RtmClient` (client.ts) extends this class
- * and gives each its session.
+ * presence.ts, attributes.ts and invitations.ts, on the login session (session.ts);
+ * `RtmClient` (client.ts) extends this class and gives each its session.
  */
 
 import type { Attributes, ChannelAttributeOptions } from "./attributes";
 import type { ChannelAttributeProperties } from "./channel";
-import { EventEmitter } from "./emitter";
 import type { Invitations, LocalInvitation } from "./invitations";
 import type { Presence } from "./presence";
+import { Session } from "./session";
 
-export abstract class SessionFeatures extends EventEmitter {
+export abstract class SessionFeatures extends Session {
   /** Presence and member counts (presence.ts), on the client's session. */
   protected presence!: Presence;
   /** User and channel attributes (attributes.ts). */

@@ -70,6 +70,15 @@ var EventEmitter = class {
     return this;
   }
 };
+function fire(target, event, args) {
+  try {
+    target.emit(event, ...args);
+  } catch (error) {
+    setTimeout(() => {
+      throw error;
+    });
+  }
+}
 
 // src/errors.ts
 function rtmError(code, name, message) {
@@ -130,6 +139,15 @@ var GetMembersError = {
   NOT_IN_CHANNEL: 5,
   USER_NOT_LOGGED_IN: 102
 };
+function loginError(code, message) {
+  const names = {
+    [LoginError.UNKNOWN]: "RtmUnknownError",
+    [LoginError.INVALID_ARGUMENT]: "RtmInvalidArgumentError",
+    [LoginError.TIMEOUT]: "RtmTimeoutError",
+    [LoginError.TOO_OFTEN]: "RtmInvokeTooOftenError"
+  };
+  return rtmError(code, names[code] ?? "RtmInvalidStatusError", message);
+}
 
 // src/limits.ts
 var APP_ID = /^[0-9A-Za-z]{32}$/;
@@ -797,136 +815,6 @@ function isPlainObject(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-// src/connection.ts
-var IDLE_MS = 2e3;
-var PING_TIMEOUT_MS = 2e3;
-var CHECK_EVERY_MS = 500;
-var Connection = class _Connection {
-  constructor(ws, nextId, handlers) {
-    this.ws = ws;
-    this.nextId = nextId;
-    this.handlers = handlers;
-    this.pending = /* @__PURE__ */ new Map();
-    this.open_ = true;
-    this.lastHeard = Date.now();
-    this.pinging = false;
-    ws.onmessage = (event) => this.onMessage(event);
-    ws.onclose = (event) => this.onClosed(event.code, event.reason);
-    this.keepalive = setInterval(() => this.checkAlive(), CHECK_EVERY_MS);
-  }
-  /** Open a WebSocket to `url`; rejects when it cannot be opened. */
-  static open(url, nextId, handlers) {
-    return new Promise((resolve, reject) => {
-      let ws;
-      try {
-        ws = new WebSocket(url);
-      } catch (error) {
-        reject(error);
-        return;
-      }
-      ws.onopen = () => {
-        ws.onerror = null;
-        resolve(new _Connection(ws, nextId, handlers));
-      };
-      ws.onerror = () => reject(new Error(`cannot connect to ${url}`));
-      ws.onclose = () => reject(new Error(`cannot connect to ${url}`));
-    });
-  }
-  get isOpen() {
-    return this.open_;
-  }
-  /** Send a frame that gets no answer (`ack`, protocol §2.1). */
-  send(frame) {
-    if (this.open_) this.ws.send(JSON.stringify(frame));
-  }
-  /**
-   * Send request `op` with `fields`; resolve with the reply's `result`, reject with the
-   * server's error (protocol §4) or with `timeoutCode` when no answer comes in `timeoutMs`
-   * or the connection ends first (protocol §2.3: fail every pending request).
-   */
-  request(op, fields, timeoutMs, timeoutCode) {
-    const id = this.nextId();
-    return new Promise((resolve, reject) => {
-      if (!this.open_) {
-        reject(rtmError(timeoutCode, "RtmTimeoutError", "the connection is closed"));
-        return;
-      }
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(rtmError(timeoutCode, "RtmTimeoutError", `no answer to ${op} in time`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer, timeoutCode });
-      this.ws.send(JSON.stringify({ op, id, ...fields }));
-    });
-  }
-  /** Close the connection; its close event is not reported to the handlers. */
-  close(code = 1e3, reason = "") {
-    if (!this.open_) return;
-    this.open_ = false;
-    clearInterval(this.keepalive);
-    this.failPending("the connection was closed");
-    this.ws.close(code, reason);
-  }
-  /** Ping a link that has been silent too long; one that does not answer is lost. */
-  checkAlive() {
-    if (!this.open_ || this.pinging || Date.now() - this.lastHeard < IDLE_MS) return;
-    this.pinging = true;
-    this.request("ping", {}, PING_TIMEOUT_MS, 0).then(
-      () => {
-        this.pinging = false;
-      },
-      () => {
-        this.pinging = false;
-        if (!this.open_) return;
-        this.ws.onclose = null;
-        this.ws.onmessage = null;
-        this.ws.close();
-        this.onClosed(1006, "no answer to ping");
-      }
-    );
-  }
-  onMessage(event) {
-    this.lastHeard = Date.now();
-    if (typeof event.data !== "string") return;
-    let frame;
-    try {
-      frame = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    if (typeof frame !== "object" || frame === null || typeof frame.t !== "string") return;
-    if (frame.t === "reply" || frame.t === "error") {
-      const pending = typeof frame.id === "number" ? this.pending.get(frame.id) : void 0;
-      if (!pending) return;
-      this.pending.delete(frame.id);
-      clearTimeout(pending.timer);
-      if (frame.t === "reply") pending.resolve(frame.result);
-      else {
-        const name = frame.name ?? "RtmUnknownError";
-        const error = rtmError(frame.code ?? 1, name, frame.message ?? "");
-        error.serverCode = frame.code;
-        pending.reject(error);
-      }
-      return;
-    }
-    this.handlers.onPush(frame, this);
-  }
-  onClosed(code, reason) {
-    if (!this.open_) return;
-    this.open_ = false;
-    clearInterval(this.keepalive);
-    this.failPending("the connection was lost");
-    this.handlers.onClose(this, code, reason);
-  }
-  failPending(message) {
-    for (const pending of this.pending.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(rtmError(pending.timeoutCode, "RtmTimeoutError", message));
-    }
-    this.pending.clear();
-  }
-};
-
 // src/invitation-states.ts
 var InvitationApiCallError = {
   INVALID_ARGUMENT: 1,
@@ -1541,6 +1429,214 @@ function refusal(kind, status2, body) {
   return transferError(kind, 1, `the server answered HTTP ${status2}`);
 }
 
+// src/connection-states.ts
+var SESSION_ENDS = {
+  [7 /* KICKED */]: [ConnectionState.ABORTED, null],
+  [6 /* CLOSED */]: [ConnectionState.DISCONNECTED, ConnectionChangeReason.INTERRUPTED],
+  [4 /* LOGOUT */]: [ConnectionState.DISCONNECTED, ConnectionChangeReason.LOGOUT]
+};
+var TRANSITIONS = {
+  [ConnectionState.DISCONNECTED]: { [0 /* LOGIN */]: [ConnectionState.CONNECTING, ConnectionChangeReason.LOGIN] },
+  [ConnectionState.CONNECTING]: {
+    [1 /* ACCEPTED */]: [ConnectionState.CONNECTED, ConnectionChangeReason.LOGIN_SUCCESS],
+    [2 /* REJECTED */]: [ConnectionState.DISCONNECTED, ConnectionChangeReason.LOGIN_FAILURE],
+    [3 /* TIMED_OUT */]: [ConnectionState.DISCONNECTED, ConnectionChangeReason.LOGIN_TIMEOUT],
+    [4 /* LOGOUT */]: [ConnectionState.DISCONNECTED, ConnectionChangeReason.LOGOUT]
+  },
+  [ConnectionState.CONNECTED]: { [5 /* LINK_LOST */]: [ConnectionState.RECONNECTING, ConnectionChangeReason.INTERRUPTED], ...SESSION_ENDS },
+  [ConnectionState.RECONNECTING]: {
+    [1 /* ACCEPTED */]: [ConnectionState.CONNECTED, ConnectionChangeReason.LOGIN_SUCCESS],
+    // A re-login refused for good (bad argument, App ID or token); an expired token is not
+    // final and keeps RECONNECTING (spec §3.2), as session.ts decides.
+    [2 /* REJECTED */]: [ConnectionState.ABORTED, ConnectionChangeReason.LOGIN_FAILURE],
+    ...SESSION_ENDS
+  },
+  [ConnectionState.ABORTED]: { [4 /* LOGOUT */]: [ConnectionState.DISCONNECTED, ConnectionChangeReason.LOGOUT] }
+};
+function nextState(state, trigger, kickReason = ConnectionChangeReason.INTERRUPTED) {
+  const move = TRANSITIONS[state][trigger];
+  return move ? [move[0], move[1] ?? kickReason] : null;
+}
+var RECONNECT_CODES = /* @__PURE__ */ new Set([1001, 1005, 1006, 1011, 1012, 1013, 4004, 4005]);
+var KICK_REASONS = {
+  4001: ConnectionChangeReason.REMOTE_LOGIN,
+  4002: ConnectionChangeReason.TOKEN_EXPIRED,
+  4003: ConnectionChangeReason.BANNED_BY_SERVER
+};
+function closeTrigger(code) {
+  if (RECONNECT_CODES.has(code)) return [5 /* LINK_LOST */];
+  return code === 1e3 ? [6 /* CLOSED */] : [7 /* KICKED */, KICK_REASONS[code]];
+}
+
+// src/session-state.ts
+var REQUEST_TIMEOUT_MS3 = 1e4;
+var SessionState = class extends EventEmitter {
+  constructor() {
+    super(...arguments);
+    this.state = ConnectionState.DISCONNECTED;
+    /** The logged-in connection; null before login, after the session, and while the link is lost. */
+    this.conn = null;
+    this.loggingOut = null;
+    /** Who is logged in, and the session to resume after a lost link (protocol §3.1). */
+    this.credentials = null;
+    this.sessionId = null;
+    /** The session's media base URL and ticket, from its login reply (protocol §3.1, §10.1). */
+    this.media = null;
+    /** Requests waiting for a reconnection to end (spec §1.2: up to their timeout). */
+    this.waiters = /* @__PURE__ */ new Set();
+  }
+  /** The connection state (spec §3.1). */
+  get connectionState() {
+    return this.state;
+  }
+  /** The logged-in connection while CONNECTED (and not logging out), else null. */
+  connection() {
+    return this.state === ConnectionState.CONNECTED && !this.loggingOut ? this.conn : null;
+  }
+  /** True while RECONNECTING with the session kept (and not logging out). */
+  reconnecting() {
+    return this.state === ConnectionState.RECONNECTING && !this.loggingOut;
+  }
+  /** Logged in: CONNECTED, or RECONNECTING with the session kept. */
+  loggedIn() {
+    const state = this.state;
+    return this.credentials !== null && !this.loggingOut && (state === ConnectionState.CONNECTED || state === ConnectionState.RECONNECTING);
+  }
+  /**
+   * The logged-in connection once a reconnection in progress ends with CONNECTED, or null
+   * when it ends otherwise or takes longer than `timeoutMs`.
+   */
+  whenReconnected(timeoutMs) {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve(this.connection());
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.waiters.add(done);
+    });
+  }
+  /**
+   * The logged-in connection: at once when CONNECTED, after the reconnection while
+   * RECONNECTING (spec §1.2: a request waits for the link, within its timeout, else
+   * `timeoutCode`); refused with `notLoggedIn` otherwise.
+   */
+  async connected(notLoggedIn, timeoutCode) {
+    let conn = this.connection();
+    if (conn === null && this.reconnecting()) {
+      conn = await this.whenReconnected(REQUEST_TIMEOUT_MS3);
+      if (conn === null && this.reconnecting()) {
+        throw rtmError(timeoutCode, "RtmTimeoutError", "not reconnected in time");
+      }
+    }
+    if (conn === null) throw rtmError(notLoggedIn, "RtmInvalidStatusError", "not logged in");
+    return conn;
+  }
+  /** One request on the session (protocol §2), sent once `connected`, within 10 s in all. */
+  async request(op, fields, notLoggedIn, timeoutCode) {
+    const started = Date.now();
+    const conn = await this.connected(notLoggedIn, timeoutCode);
+    return conn.request(op, fields, remainingMs(started), timeoutCode);
+  }
+  /** Move along the table (connection-states.ts); a move it has no row for changes nothing. */
+  move(trigger, kickReason) {
+    const next = nextState(this.state, trigger, kickReason);
+    if (next === null) return;
+    this.state = next[0];
+    this.fire("ConnectionStateChanged", ...next);
+    if (this.state !== ConnectionState.RECONNECTING) {
+      for (const waiter of [...this.waiters]) waiter();
+    }
+  }
+  /** Emit one of the client's events, shielded from listeners that throw (emitter.ts). */
+  fire(event, ...args) {
+    fire(this, event, args);
+  }
+};
+function remainingMs(started) {
+  return Math.max(1, REQUEST_TIMEOUT_MS3 - (Date.now() - started));
+}
+
+// src/peer-messages.ts
+var MESSAGE_BUDGET = 180;
+var MESSAGE_WINDOW_MS = 3e3;
+var SEEN_MESSAGES = 4096;
+var PeerMessages = class {
+  constructor(connected, fire2) {
+    this.connected = connected;
+    this.fire = fire2;
+    this.midPrefix = randomHex2(8);
+    this.midCounter = 0;
+    this.sendTimes = [];
+    this.seen = /* @__PURE__ */ new Set();
+  }
+  /**
+   * Send a peer message (spec §1.2 `sendMessageToPeer`, §6.1; protocol §3.4). Resolves
+   * `{hasPeerReceived}`: true once the peer's SDK acknowledged it; an offline peer is not an
+   * error. Codes (spec §4.4): 6 bad peer id, 7 bad message, 102 not logged in, 5 over 180
+   * messages in 3 s, 2 no answer.
+   */
+  async send(message, peerId, options) {
+    if (!isValidUserId(peerId)) {
+      throw rtmError(PeerMessageError.INVALID_USERID, "RtmInvalidArgumentError", "invalid peer id");
+    }
+    const wire = toWire(message);
+    const msg = wire instanceof Promise ? await wire : wire;
+    const started = Date.now();
+    const timeoutCode = PeerMessageError.TIMEOUT;
+    const conn = await this.connected(PeerMessageError.USER_NOT_LOGGED_IN, timeoutCode);
+    if (!this.takeBudget()) {
+      const code = PeerMessageError.TOO_OFTEN;
+      throw rtmError(code, "RtmLimitExceededError", "over 180 messages in 3 s");
+    }
+    const fields = { to: peerId, mid: this.nextMid(), msg };
+    if (options?.enableOfflineMessaging) fields.offline = true;
+    if (options?.enableHistoricalMessaging) fields.history = true;
+    const result = await conn.request("peer_msg", fields, remainingMs(started), timeoutCode);
+    return { hasPeerReceived: result?.received === true };
+  }
+  /** Spec §5.4: take one message from the budget peer and channel messages share. */
+  takeBudget() {
+    const now = Date.now();
+    this.sendTimes = this.sendTimes.filter((t) => now - t < MESSAGE_WINDOW_MS);
+    if (this.sendTimes.length >= MESSAGE_BUDGET) return false;
+    this.sendTimes.push(now);
+    return true;
+  }
+  /** Protocol §3.4, §3.9: `mid` is unique per sender, across logins too (a random prefix). */
+  nextMid() {
+    return `${this.midPrefix}-${++this.midCounter}`;
+  }
+  /**
+   * A peer message (protocol §3.5): hand it to the app, then acknowledge it — every push, even
+   * a redelivery (same sender and `mid`, spec §6.5) that is not shown again. Acked on the
+   * connection it came on, which may not be the session's yet right after a re-login.
+   */
+  onPush(frame, conn) {
+    try {
+      const from = String(frame.from);
+      const key = JSON.stringify([from, frame.mid]);
+      if (!this.seen.has(key)) {
+        this.seen.add(key);
+        if (this.seen.size > SEEN_MESSAGES) {
+          this.seen.delete(this.seen.values().next().value);
+        }
+        this.fire("MessageFromPeer", fromWire(frame.msg ?? {}), from, {
+          serverReceivedTs: typeof frame.ts === "number" ? frame.ts : 0,
+          isOfflineMessage: frame.offline === true
+        });
+      }
+    } finally {
+      conn.send({ op: "ack", d: frame.d });
+    }
+  }
+};
+function randomHex2(length) {
+  const bytes = crypto.getRandomValues(new Uint8Array(length / 2));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 // src/presence.ts
 var MAX_QUERY_PEERS = 256;
 var MAX_SUBSCRIBED_PEERS = 512;
@@ -1739,8 +1835,430 @@ async function resolveServerUrl(configured) {
   }
 }
 
+// src/connection.ts
+var IDLE_MS = 2e3;
+var PING_TIMEOUT_MS = 2e3;
+var CHECK_EVERY_MS = 500;
+var Connection = class _Connection {
+  constructor(ws, nextId, handlers) {
+    this.ws = ws;
+    this.nextId = nextId;
+    this.handlers = handlers;
+    this.pending = /* @__PURE__ */ new Map();
+    this.open_ = true;
+    this.lastHeard = Date.now();
+    this.pinging = false;
+    ws.onmessage = (event) => this.onMessage(event);
+    ws.onclose = (event) => this.onClosed(event.code, event.reason);
+    this.keepalive = setInterval(() => this.checkAlive(), CHECK_EVERY_MS);
+  }
+  /** Open a WebSocket to `url`; rejects when it cannot be opened. */
+  static open(url, nextId, handlers) {
+    return new Promise((resolve, reject) => {
+      let ws;
+      try {
+        ws = new WebSocket(url);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      ws.onopen = () => {
+        ws.onerror = null;
+        resolve(new _Connection(ws, nextId, handlers));
+      };
+      ws.onerror = () => reject(new Error(`cannot connect to ${url}`));
+      ws.onclose = () => reject(new Error(`cannot connect to ${url}`));
+    });
+  }
+  get isOpen() {
+    return this.open_;
+  }
+  /** Send a frame that gets no answer (`ack`, protocol §2.1). */
+  send(frame) {
+    if (this.open_) this.ws.send(JSON.stringify(frame));
+  }
+  /**
+   * Send request `op` with `fields`; resolve with the reply's `result`, reject with the
+   * server's error (protocol §4) or with `timeoutCode` when no answer comes in `timeoutMs`
+   * or the connection ends first (protocol §2.3: fail every pending request).
+   */
+  request(op, fields, timeoutMs, timeoutCode) {
+    const id = this.nextId();
+    return new Promise((resolve, reject) => {
+      if (!this.open_) {
+        reject(rtmError(timeoutCode, "RtmTimeoutError", "the connection is closed"));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(rtmError(timeoutCode, "RtmTimeoutError", `no answer to ${op} in time`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer, timeoutCode });
+      this.ws.send(JSON.stringify({ op, id, ...fields }));
+    });
+  }
+  /** Close the connection; its close event is not reported to the handlers. */
+  close(code = 1e3, reason = "") {
+    if (!this.open_) return;
+    this.open_ = false;
+    clearInterval(this.keepalive);
+    this.failPending("the connection was closed");
+    this.ws.close(code, reason);
+  }
+  /** Ping a link that has been silent too long; one that does not answer is lost. */
+  checkAlive() {
+    if (!this.open_ || this.pinging || Date.now() - this.lastHeard < IDLE_MS) return;
+    this.pinging = true;
+    this.request("ping", {}, PING_TIMEOUT_MS, 0).then(
+      () => {
+        this.pinging = false;
+      },
+      () => {
+        this.pinging = false;
+        if (!this.open_) return;
+        this.ws.onclose = null;
+        this.ws.onmessage = null;
+        this.ws.close();
+        this.onClosed(1006, "no answer to ping");
+      }
+    );
+  }
+  onMessage(event) {
+    this.lastHeard = Date.now();
+    if (typeof event.data !== "string") return;
+    let frame;
+    try {
+      frame = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    if (typeof frame !== "object" || frame === null || typeof frame.t !== "string") return;
+    if (frame.t === "reply" || frame.t === "error") {
+      const pending = typeof frame.id === "number" ? this.pending.get(frame.id) : void 0;
+      if (!pending) return;
+      this.pending.delete(frame.id);
+      clearTimeout(pending.timer);
+      if (frame.t === "reply") pending.resolve(frame.result);
+      else {
+        const name = frame.name ?? "RtmUnknownError";
+        const error = rtmError(frame.code ?? 1, name, frame.message ?? "");
+        error.serverCode = frame.code;
+        pending.reject(error);
+      }
+      return;
+    }
+    this.handlers.onPush(frame, this);
+  }
+  onClosed(code, reason) {
+    if (!this.open_) return;
+    this.open_ = false;
+    clearInterval(this.keepalive);
+    this.failPending("the connection was lost");
+    this.handlers.onClose(this, code, reason);
+  }
+  failPending(message) {
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(rtmError(pending.timeoutCode, "RtmTimeoutError", message));
+    }
+    this.pending.clear();
+  }
+};
+
+// src/session.ts
+var SDK = "js/0.1.0";
+var LOGIN_TIMEOUT_MS = 12e3;
+var LOGIN_SPACING_MS = 500;
+var RECONNECT_FIRST_DELAY_MS = 250;
+var RECONNECT_MAX_DELAY_MS = 1e4;
+var FINAL_LOGIN_CODES = /* @__PURE__ */ new Set([3, 4, 5, 6]);
+var Session = class extends SessionState {
+  constructor(appId, config) {
+    super();
+    this.appId = appId;
+    this.config = config;
+    /** Rate limits of the session's calls (limits.ts), shared with the rest of the client. */
+    this.rates = new RateWindows();
+    /** The connection of the login in progress, so that `logout()` can drop it. */
+    this.loggingIn = null;
+    /** Bumped when a login attempt ends, so that a stale attempt knows to stop. */
+    this.generation = 0;
+    this.abortLogin = null;
+    this.lastLoginAt = -Infinity;
+    this.requestId = 0;
+    /** Every connection's pushes and close (connection.ts). */
+    this.handlers = {
+      onPush: (frame, conn) => this.onPush(frame, conn),
+      onClose: (conn, code) => this.onClose(conn, code)
+    };
+    /** Spec §3.2: `TokenExpired` is told once per expired token while RECONNECTING. */
+    this.tokenExpiredTold = false;
+    /** Pending `renewToken()` calls, which a `logout()` rejects with 201 (spec §4.3). */
+    this.renewals = /* @__PURE__ */ new Set();
+  }
+  /** Log in as `uid` (spec §1.2 `login`, §3.2 transitions, §4.1 codes). */
+  async login(options) {
+    const { uid, token } = options ?? {};
+    if (!isValidUserId(uid)) throw loginError(LoginError.INVALID_ARGUMENT, "invalid uid");
+    if (token !== void 0 && token !== null && typeof token !== "string") {
+      throw loginError(LoginError.INVALID_ARGUMENT, "token must be a string");
+    }
+    if (this.state !== ConnectionState.DISCONNECTED) {
+      throw loginError(LoginError.ALREADY_LOGIN, `cannot log in while ${this.state}`);
+    }
+    const now = Date.now();
+    if (now - this.lastLoginAt < LOGIN_SPACING_MS) {
+      throw loginError(LoginError.TOO_OFTEN, "login called less than 500 ms ago");
+    }
+    this.lastLoginAt = now;
+    const generation = ++this.generation;
+    this.move(0 /* LOGIN */);
+    let timer;
+    const stopped = new Promise((_, reject) => {
+      this.abortLogin = reject;
+      const timedOut = () => reject(loginError(LoginError.TIMEOUT, "login timed out"));
+      timer = setTimeout(timedOut, LOGIN_TIMEOUT_MS);
+    });
+    try {
+      const credentials = { uid, token: token || null };
+      const loggedIn = await Promise.race([
+        this.connectAndLogin(credentials, generation, now + LOGIN_TIMEOUT_MS),
+        stopped
+      ]);
+      if (generation !== this.generation) {
+        loggedIn.conn.close();
+        throw loginError(LoginError.ABORTED_BY_LOGOUT, "logout called during login");
+      }
+      this.adopt(loggedIn);
+      this.credentials = credentials;
+      this.tokenExpiredTold = false;
+      this.move(1 /* ACCEPTED */);
+    } catch (error) {
+      if (generation === this.generation) {
+        this.generation++;
+        this.loggingIn?.close();
+        this.loggingIn = null;
+        const timedOut = error.code === LoginError.TIMEOUT;
+        this.move(timedOut ? 3 /* TIMED_OUT */ : 2 /* REJECTED */);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      this.abortLogin = null;
+    }
+  }
+  /** Log out (spec §1.2 `logout`, protocol §3.2); code 102 when not logged in. */
+  logout() {
+    if (this.loggingOut) return this.loggingOut;
+    for (const abort of [...this.renewals]) abort();
+    const state = this.state;
+    if (state === ConnectionState.DISCONNECTED) {
+      const code = LogoutError.USER_NOT_LOGGED_IN;
+      return Promise.reject(rtmError(code, "RtmInvalidStatusError", "not logged in"));
+    }
+    if (state === ConnectionState.CONNECTING || state === ConnectionState.RECONNECTING) {
+      this.generation++;
+      this.loggingIn?.close();
+      this.loggingIn = null;
+      if (state === ConnectionState.CONNECTING) {
+        this.abortLogin?.(loginError(LoginError.ABORTED_BY_LOGOUT, "logout called during login"));
+        this.move(4 /* LOGOUT */);
+        return Promise.resolve();
+      }
+      if (this.conn === null) {
+        this.endLocally(4 /* LOGOUT */);
+        return Promise.resolve();
+      }
+    }
+    this.loggingOut = this.endSession().finally(() => {
+      this.loggingOut = null;
+    });
+    return this.loggingOut;
+  }
+  /**
+   * Replace the login token for the same uid (spec §1.2 `renewToken`, §6.10; protocol §3.19).
+   * While RECONNECTING the token is kept for the next login attempt, as the Python SDK does.
+   * Codes (spec §4.3): 2 empty or not a string, 102 not logged in, 4 over 2 calls a second,
+   * 6 invalid, 5 expired (from the server), 1 no answer, 201 overtaken by `logout()`.
+   */
+  async renewToken(token) {
+    if (typeof token !== "string" || token === "") {
+      const code = RenewTokenError.INVALID_ARGUMENT;
+      throw rtmError(code, "RtmInvalidArgumentError", "a token is a non-empty string");
+    }
+    const credentials = this.credentials;
+    const conn = this.connection();
+    if (credentials === null || conn === null && !this.reconnecting()) {
+      const code = RenewTokenError.USER_NOT_LOGGED_IN;
+      throw rtmError(code, "RtmInvalidStatusError", "not logged in");
+    }
+    if (this.rates.within(["renew_token", RENEW_TOKEN_RATE]) >= 0) {
+      const code = RenewTokenError.TOO_OFTEN;
+      throw rtmError(code, "RtmInvokeTooOftenError", "over 2 calls a second");
+    }
+    if (conn !== null) {
+      await new Promise((resolve, reject) => {
+        const abort = () => {
+          const code = RenewTokenError.ABORTED_BY_LOGOUT;
+          reject(rtmError(code, "RtmInvalidStatusError", "logout called during renewToken"));
+        };
+        this.renewals.add(abort);
+        conn.request("renew_token", { token }, REQUEST_TIMEOUT_MS3, RenewTokenError.FAILURE).then(() => resolve(), reject).finally(() => this.renewals.delete(abort));
+      });
+    }
+    credentials.token = token;
+    this.tokenExpiredTold = false;
+  }
+  /** Open connections until one logs in, or the server refuses the login (protocol §3.1). */
+  async connectAndLogin(credentials, generation, deadline) {
+    let delay = 250;
+    while (generation === this.generation) {
+      try {
+        const result = await this.loginOnce(credentials, null, generation, deadline);
+        if (result !== null) return result;
+        break;
+      } catch (error) {
+        if (error.serverCode !== void 0) throw error;
+      }
+      const pause = Math.min(delay, Math.max(0, deadline - Date.now()));
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      delay = Math.min(delay * 2, 1e3);
+    }
+    throw loginError(LoginError.ABORTED_BY_LOGOUT, "the login was abandoned");
+  }
+  /**
+   * One connection and one `login` on it (protocol §3.1), with `resume` when a session was
+   * lost. Null when the attempt was abandoned; rejects when the connection fails or the server
+   * refuses (`serverCode` set).
+   */
+  async loginOnce(credentials, resume, generation, deadline) {
+    const url = await resolveServerUrl(this.config.server);
+    let conn = null;
+    try {
+      conn = await Connection.open(url, () => ++this.requestId, this.handlers);
+      if (generation !== this.generation) {
+        conn.close();
+        return null;
+      }
+      this.loggingIn = conn;
+      const { uid, token } = credentials;
+      const fields = { v: 1, app_id: this.appId, uid, sdk: SDK };
+      if (token) fields.token = token;
+      if (resume) fields.resume = resume;
+      const wait = Math.max(1, deadline - Date.now());
+      const reply = await conn.request("login", fields, wait, LoginError.TIMEOUT);
+      if (generation !== this.generation) {
+        conn.close();
+        return null;
+      }
+      const sessionId = typeof reply?.session_id === "string" ? reply.session_id : "";
+      const media = mediaSession(reply, url);
+      return { conn, sessionId, resumed: reply?.resumed === true, media };
+    } catch (error) {
+      conn?.close();
+      throw error;
+    }
+  }
+  /** A login (or re-login) succeeded: its connection is the session's from now on. */
+  adopt(loggedIn) {
+    this.loggingIn = null;
+    this.conn = loggedIn.conn;
+    this.sessionId = loggedIn.sessionId;
+    this.media = loggedIn.media;
+  }
+  /** The session is over without a logout request: forget it and every channel. */
+  endLocally(trigger, kickReason) {
+    this.generation++;
+    this.forgetSession();
+    this.endInvitations();
+    this.move(trigger, kickReason);
+  }
+  /** Forget the session: its connection, credentials, id and media ticket, and what it held. */
+  forgetSession() {
+    this.conn = null;
+    this.credentials = null;
+    this.sessionId = null;
+    this.media = null;
+    this.leaveSession();
+  }
+  async endSession() {
+    const conn = this.conn;
+    this.forgetSession();
+    if (conn?.isOpen) {
+      try {
+        await conn.request("logout", {}, REQUEST_TIMEOUT_MS3, 1);
+      } catch {
+      }
+      conn.close(1e3);
+    }
+    this.endInvitations();
+    this.move(4 /* LOGOUT */);
+  }
+  /**
+   * Log in again after a lost link (protocol §3.2, §5): new connections with `resume`, with
+   * backoff and jitter, until the session is resumed (nothing else to do: the server replays
+   * what was missed) or a new one is made (then restore it), or the login is refused for
+   * good, or logout() stops it.
+   */
+  async reconnect() {
+    const credentials = this.credentials;
+    if (credentials === null) return;
+    const generation = ++this.generation;
+    let delay = RECONNECT_FIRST_DELAY_MS;
+    while (generation === this.generation) {
+      let result = null;
+      try {
+        const deadline = Date.now() + LOGIN_TIMEOUT_MS;
+        result = await this.loginOnce(credentials, this.sessionId, generation, deadline);
+      } catch (error) {
+        const code = error.serverCode;
+        if (generation !== this.generation) return;
+        if (code === 6) {
+          if (!this.tokenExpiredTold) {
+            this.tokenExpiredTold = true;
+            this.fire("TokenExpired");
+          }
+        } else if (code !== void 0 && FINAL_LOGIN_CODES.has(code)) {
+          this.endLocally(2 /* REJECTED */);
+          return;
+        }
+      }
+      if (generation !== this.generation) {
+        result?.conn.close();
+        return;
+      }
+      if (result !== null) {
+        this.adopt(result);
+        if (!result.resumed) {
+          this.endInvitations();
+          await this.restoreSession(result.conn);
+        }
+        if (generation !== this.generation || this.conn !== result.conn) return;
+        this.move(1 /* ACCEPTED */);
+        return;
+      }
+      const pause = delay / 2 + Math.random() * (delay / 2);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      delay = Math.min(delay * 2, RECONNECT_MAX_DELAY_MS);
+    }
+  }
+  /** A logged-in connection closed without our logout (protocol §5). */
+  onClose(conn, code) {
+    if (conn !== this.conn) return;
+    this.conn = null;
+    const [trigger, reason] = closeTrigger(code);
+    if (trigger === 5 /* LINK_LOST */) {
+      this.move(trigger);
+      void this.reconnect();
+    } else {
+      this.endLocally(trigger, reason);
+      if (code === 4002) this.fire("TokenExpired");
+    }
+  }
+};
+
 // src/session-features.ts
-var SessionFeatures = class extends EventEmitter {
+var SessionFeatures = class extends Session {
   /**
    * An invitation to `calleeId` (spec §1.2 `createLocalInvitation`, §1.5); set its `content`
    * and call `send()`. Throws code 1 `RtmInvalidArgumentError` for an invalid id (spec §4.14).
@@ -1820,254 +2338,41 @@ var SessionFeatures = class extends EventEmitter {
 
 // src/client.ts
 var CONFIG_KEYS = ["enableLogUpload", "logFilter", "enableCloudProxy", "server"];
-var SDK = "js/0.1.0";
-var LOGIN_TIMEOUT_MS = 12e3;
-var REQUEST_TIMEOUT_MS3 = 1e4;
-var LOGIN_SPACING_MS = 500;
-var MESSAGE_BUDGET = 180;
-var MESSAGE_WINDOW_MS = 3e3;
-var RECONNECT_FIRST_DELAY_MS = 250;
-var RECONNECT_MAX_DELAY_MS = 1e4;
-var FINAL_LOGIN_CODES = /* @__PURE__ */ new Set([3, 4, 5, 6]);
-var SEEN_MESSAGES = 4096;
-var RECONNECT_CODES = /* @__PURE__ */ new Set([1001, 1005, 1006, 1011, 1012, 1013, 4004, 4005]);
-var ABORT_REASONS = {
-  4001: ConnectionChangeReason.REMOTE_LOGIN,
-  4002: ConnectionChangeReason.TOKEN_EXPIRED,
-  4003: ConnectionChangeReason.BANNED_BY_SERVER
-};
 var RtmClient = class extends SessionFeatures {
   constructor(appId, config) {
-    super();
-    this.appId = appId;
-    this.config = config;
-    this.state = ConnectionState.DISCONNECTED;
-    this.conn = null;
-    /** The connection of the login in progress, so that `logout()` can drop it. */
-    this.loggingIn = null;
-    /** Bumped when a login attempt ends, so that a stale attempt knows to stop. */
-    this.generation = 0;
-    this.abortLogin = null;
-    this.loggingOut = null;
-    this.lastLoginAt = -Infinity;
-    this.requestId = 0;
-    this.midPrefix = randomHex2(8);
-    this.midCounter = 0;
-    this.sendTimes = [];
-    this.seen = /* @__PURE__ */ new Set();
-    /** Who is logged in, and the session to resume after a lost link (protocol §3.1). */
-    this.credentials = null;
-    this.sessionId = null;
-    /** The session's media base URL and ticket, from its login reply (protocol §3.1, §10.1). */
-    this.media = null;
-    /** Spec §3.2: `TokenExpired` is told once per expired token while RECONNECTING. */
-    this.tokenExpiredTold = false;
-    /** Pending `renewToken()` calls, which a `logout()` rejects with 201 (spec §4.3). */
-    this.renewals = /* @__PURE__ */ new Set();
-    /** Requests waiting for a reconnection to end (spec §1.2: up to their timeout). */
-    this.waiters = /* @__PURE__ */ new Set();
+    super(appId, config);
+    const emit = (event, ...args) => this.fire(event, ...args);
+    this.peers = new PeerMessages(this.connected.bind(this), emit);
     this.host = {
-      connection: () => this.state === ConnectionState.CONNECTED && !this.loggingOut ? this.conn : null,
+      connection: () => this.connection(),
       channels: /* @__PURE__ */ new Map(),
-      rates: new RateWindows(),
+      rates: this.rates,
       whenReconnected: (timeoutMs) => this.whenReconnected(timeoutMs),
-      reconnecting: () => this.state === ConnectionState.RECONNECTING && !this.loggingOut,
-      takeMessageBudget: () => this.takeMessageBudget(),
-      nextMid: () => this.nextMid(),
+      reconnecting: () => this.reconnecting(),
+      takeMessageBudget: () => this.peers.takeBudget(),
+      nextMid: () => this.peers.nextMid(),
       fire: (target, event, ...args) => fire(target, event, args)
     };
     const link = {
-      loggedIn: () => this.credentials !== null && !this.loggingOut && (this.state === ConnectionState.CONNECTED || this.state === ConnectionState.RECONNECTING),
-      request: (op, fields, notLoggedIn, timeout) => this.call(op, fields, notLoggedIn, timeout),
-      rates: this.host.rates,
-      fire: (event, ...args) => this.fire(event, ...args)
+      loggedIn: () => this.loggedIn(),
+      request: this.request.bind(this),
+      rates: this.rates,
+      fire: emit
     };
     this.presence = new Presence(link);
     this.attributes = new Attributes(link);
     const session = () => this.sessionId;
     this.invitations = new Invitations({ ...this.host, session, client: this });
-    const connected = () => this.state === ConnectionState.CONNECTED && !this.loggingOut;
-    this.transfers = new MediaTransfers({ session: () => connected() ? this.media : null });
-  }
-  /** The connection state (spec §3.1). */
-  get connectionState() {
-    return this.state;
-  }
-  /** Log in as `uid` (spec §1.2 `login`, §3.2 transitions, §4.1 codes). */
-  async login(options) {
-    const { uid, token } = options ?? {};
-    if (!isValidUserId(uid)) throw loginError(LoginError.INVALID_ARGUMENT, "invalid uid");
-    if (token !== void 0 && token !== null && typeof token !== "string") {
-      throw loginError(LoginError.INVALID_ARGUMENT, "token must be a string");
-    }
-    if (this.state !== ConnectionState.DISCONNECTED) {
-      throw loginError(LoginError.ALREADY_LOGIN, `cannot log in while ${this.state}`);
-    }
-    const now = Date.now();
-    if (now - this.lastLoginAt < LOGIN_SPACING_MS) {
-      throw loginError(LoginError.TOO_OFTEN, "login called less than 500 ms ago");
-    }
-    this.lastLoginAt = now;
-    const generation = ++this.generation;
-    this.transition(ConnectionState.CONNECTING, ConnectionChangeReason.LOGIN);
-    let timer;
-    const stopped = new Promise((_, reject) => {
-      this.abortLogin = reject;
-      const timedOut = () => reject(loginError(LoginError.TIMEOUT, "login timed out"));
-      timer = setTimeout(timedOut, LOGIN_TIMEOUT_MS);
+    this.transfers = new MediaTransfers({
+      session: () => this.connection() !== null ? this.media : null
     });
-    try {
-      const deadline = now + LOGIN_TIMEOUT_MS;
-      const attempt = this.connectAndLogin(uid, token || null, generation, deadline);
-      const { conn, sessionId } = await Promise.race([attempt, stopped]);
-      this.loggingIn = null;
-      this.conn = conn;
-      this.credentials = { uid, token: token || null };
-      this.tokenExpiredTold = false;
-      this.sessionId = sessionId;
-      this.transition(ConnectionState.CONNECTED, ConnectionChangeReason.LOGIN_SUCCESS);
-    } catch (error) {
-      if (generation === this.generation) {
-        this.generation++;
-        this.loggingIn?.close();
-        this.loggingIn = null;
-        const timedOut = error.code === LoginError.TIMEOUT;
-        this.transition(
-          ConnectionState.DISCONNECTED,
-          timedOut ? ConnectionChangeReason.LOGIN_TIMEOUT : ConnectionChangeReason.LOGIN_FAILURE
-        );
-      }
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      this.abortLogin = null;
-    }
-  }
-  /** Log out (spec §1.2 `logout`, protocol §3.2); code 102 when not logged in. */
-  logout() {
-    if (this.loggingOut) return this.loggingOut;
-    for (const abort of [...this.renewals]) abort();
-    switch (this.state) {
-      case ConnectionState.DISCONNECTED:
-        return Promise.reject(
-          rtmError(LogoutError.USER_NOT_LOGGED_IN, "RtmInvalidStatusError", "not logged in")
-        );
-      case ConnectionState.RECONNECTING:
-        if (this.conn === null) {
-          this.generation++;
-          this.loggingIn?.close();
-          this.loggingIn = null;
-          this.endLocally(ConnectionState.DISCONNECTED, ConnectionChangeReason.LOGOUT);
-          return Promise.resolve();
-        }
-        this.generation++;
-        this.loggingOut = this.endSession().finally(() => {
-          this.loggingOut = null;
-        });
-        return this.loggingOut;
-      case ConnectionState.CONNECTING:
-        this.generation++;
-        this.loggingIn?.close();
-        this.loggingIn = null;
-        this.abortLogin?.(loginError(LoginError.ABORTED_BY_LOGOUT, "logout called during login"));
-        this.transition(ConnectionState.DISCONNECTED, ConnectionChangeReason.LOGOUT);
-        return Promise.resolve();
-      default:
-        this.loggingOut = this.endSession().finally(() => {
-          this.loggingOut = null;
-        });
-        return this.loggingOut;
-    }
   }
   /**
-   * Replace the login token for the same uid (spec §1.2 `renewToken`, §6.10; protocol §3.19).
-   * While RECONNECTING the token is kept for the next login attempt, as the Python SDK does.
-   * Codes (spec §4.3): 2 empty or not a string, 102 not logged in, 4 over 2 calls a second,
-   * 6 invalid, 5 expired (from the server), 1 no answer, 201 overtaken by `logout()`.
+   * Send a peer message (spec §1.2 `sendMessageToPeer`, §6.1, §4.4; protocol §3.4;
+   * peer-messages.ts). Resolves `{hasPeerReceived}`.
    */
-  async renewToken(token) {
-    if (typeof token !== "string" || token === "") {
-      const code = RenewTokenError.INVALID_ARGUMENT;
-      throw rtmError(code, "RtmInvalidArgumentError", "a token is a non-empty string");
-    }
-    const credentials = this.credentials;
-    const connected = this.state === ConnectionState.CONNECTED && !this.loggingOut;
-    if (credentials === null || !connected && !this.host.reconnecting()) {
-      const code = RenewTokenError.USER_NOT_LOGGED_IN;
-      throw rtmError(code, "RtmInvalidStatusError", "not logged in");
-    }
-    if (this.host.rates.within(["renew_token", RENEW_TOKEN_RATE]) >= 0) {
-      const code = RenewTokenError.TOO_OFTEN;
-      throw rtmError(code, "RtmInvokeTooOftenError", "over 2 calls a second");
-    }
-    const conn = this.host.connection();
-    if (conn !== null) {
-      await new Promise((resolve, reject) => {
-        const abort = () => {
-          const code = RenewTokenError.ABORTED_BY_LOGOUT;
-          reject(rtmError(code, "RtmInvalidStatusError", "logout called during renewToken"));
-        };
-        this.renewals.add(abort);
-        conn.request("renew_token", { token }, REQUEST_TIMEOUT_MS3, RenewTokenError.FAILURE).then(() => resolve(), reject).finally(() => this.renewals.delete(abort));
-      });
-    }
-    credentials.token = token;
-    this.tokenExpiredTold = false;
-  }
-  /**
-   * One request on the session (protocol §2): sent at once when CONNECTED, after the
-   * reconnection while RECONNECTING (spec §1.2, within the request timeout), refused with
-   * `notLoggedIn` otherwise; `timeoutCode` when no answer comes in time.
-   */
-  async call(op, fields, notLoggedIn, timeoutCode) {
-    const started = Date.now();
-    let conn = this.host.connection();
-    if (conn === null && this.host.reconnecting()) {
-      conn = await this.whenReconnected(REQUEST_TIMEOUT_MS3);
-      if (conn === null && this.host.reconnecting()) {
-        throw rtmError(timeoutCode, "RtmTimeoutError", "not reconnected in time");
-      }
-    }
-    if (conn === null) throw rtmError(notLoggedIn, "RtmInvalidStatusError", "not logged in");
-    const wait = Math.max(1, REQUEST_TIMEOUT_MS3 - (Date.now() - started));
-    return conn.request(op, fields, wait, timeoutCode);
-  }
-  /**
-   * Send a peer message (spec §1.2 `sendMessageToPeer`, §6.1; protocol §3.4). Resolves
-   * `{hasPeerReceived}`: true once the peer's SDK acknowledged it; an offline peer is not an
-   * error. Codes (spec §4.4): 6 bad peer id, 7 bad message, 102 not logged in, 5 over 180
-   * messages in 3 s, 2 no answer.
-   */
-  async sendMessageToPeer(message, peerId, options) {
-    if (!isValidUserId(peerId)) {
-      throw rtmError(PeerMessageError.INVALID_USERID, "RtmInvalidArgumentError", "invalid peer id");
-    }
-    const wire = toWire(message);
-    const msg = wire instanceof Promise ? await wire : wire;
-    const started = Date.now();
-    let conn = this.host.connection();
-    if (conn === null && this.host.reconnecting()) {
-      conn = await this.whenReconnected(REQUEST_TIMEOUT_MS3);
-      if (conn === null && this.host.reconnecting()) {
-        const code = PeerMessageError.TIMEOUT;
-        throw rtmError(code, "RtmTimeoutError", "not reconnected in time");
-      }
-    }
-    if (conn === null) {
-      const code = PeerMessageError.USER_NOT_LOGGED_IN;
-      throw rtmError(code, "RtmInvalidStatusError", "not logged in");
-    }
-    if (!this.takeMessageBudget()) {
-      const code = PeerMessageError.TOO_OFTEN;
-      throw rtmError(code, "RtmLimitExceededError", "over 180 messages in 3 s");
-    }
-    const fields = { to: peerId, mid: this.nextMid(), msg };
-    if (options?.enableOfflineMessaging) fields.offline = true;
-    if (options?.enableHistoricalMessaging) fields.history = true;
-    const timeoutCode = PeerMessageError.TIMEOUT;
-    const wait = Math.max(1, REQUEST_TIMEOUT_MS3 - (Date.now() - started));
-    const result = await conn.request("peer_msg", fields, wait, timeoutCode);
-    return { hasPeerReceived: result?.received === true };
+  sendMessageToPeer(message, peerId, options) {
+    return this.peers.send(message, peerId, options);
   }
   /**
    * A channel object (spec §1.2 `createChannel`, §1.4); joining is separate. Throws code 1
@@ -2115,223 +2420,39 @@ var RtmClient = class extends SessionFeatures {
   downloadMedia(mediaId, handler) {
     return this.transfers.download(mediaId, handler);
   }
-  /** Spec §5.4: peer and channel messages share one budget of 180 in 3 s. */
-  takeMessageBudget() {
-    const now = Date.now();
-    this.sendTimes = this.sendTimes.filter((t) => now - t < MESSAGE_WINDOW_MS);
-    if (this.sendTimes.length >= MESSAGE_BUDGET) return false;
-    this.sendTimes.push(now);
-    return true;
-  }
-  /** Protocol §3.4, §3.9: `mid` is unique per sender, across logins too (a random prefix). */
-  nextMid() {
-    return `${this.midPrefix}-${++this.midCounter}`;
-  }
-  /** The session ended (logout, kick, lost link): the server has left every channel. */
-  leaveAllChannels() {
+  /** The session ended (logout, kick): the server has left every channel (protocol §3.8). */
+  leaveSession() {
     for (const channel of [...this.host.channels.values()]) channel.forget();
-  }
-  /**
-   * The logged-in connection once a reconnection in progress ends with CONNECTED, or null
-   * when it ends otherwise or takes longer than `timeoutMs`.
-   */
-  whenReconnected(timeoutMs) {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        resolve(this.host.connection());
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.waiters.add(done);
-    });
-  }
-  /** The session is over without a logout request: forget it and every channel. */
-  endLocally(state, reason) {
-    this.generation++;
-    this.conn = null;
-    this.credentials = null;
-    this.sessionId = null;
-    this.media = null;
-    this.leaveAllChannels();
     this.presence.clear();
     this.attributes.clear();
-    this.invitations.sessionOver();
-    this.transition(state, reason);
   }
-  /**
-   * Log in again after a lost link (protocol §3.2, §5): new connections with `resume`, with
-   * backoff and jitter, until the session is resumed (nothing else to do: the server replays
-   * what was missed) or a new one is made (then re-join the channels), or the login is refused
-   * for good, or logout() stops it.
-   */
-  async reconnect() {
-    const credentials = this.credentials;
-    if (credentials === null) return;
-    const generation = ++this.generation;
-    let delay = RECONNECT_FIRST_DELAY_MS;
-    while (generation === this.generation) {
-      let result = null;
-      try {
-        result = await this.loginOnce(credentials, generation, Date.now() + LOGIN_TIMEOUT_MS);
-      } catch (error) {
-        const code = error.serverCode;
-        if (generation !== this.generation) return;
-        if (code === 6) {
-          if (!this.tokenExpiredTold) {
-            this.tokenExpiredTold = true;
-            this.fire("TokenExpired");
-          }
-        } else if (code !== void 0 && FINAL_LOGIN_CODES.has(code)) {
-          this.endLocally(ConnectionState.ABORTED, ConnectionChangeReason.LOGIN_FAILURE);
-          return;
-        }
-      }
-      if (generation !== this.generation) {
-        result?.conn.close();
-        return;
-      }
-      if (result !== null) {
-        this.loggingIn = null;
-        this.conn = result.conn;
-        this.sessionId = result.sessionId;
-        if (!result.resumed) {
-          this.invitations.sessionOver();
-          await this.restoreSession(result.conn);
-        }
-        if (generation !== this.generation || this.conn !== result.conn) return;
-        this.transition(ConnectionState.CONNECTED, ConnectionChangeReason.LOGIN_SUCCESS);
-        return;
-      }
-      const pause = delay / 2 + Math.random() * (delay / 2);
-      await new Promise((resolve) => setTimeout(resolve, pause));
-      delay = Math.min(delay * 2, RECONNECT_MAX_DELAY_MS);
-    }
+  /** Protocol §3.21: invitations end with the session. */
+  endInvitations() {
+    this.invitations.sessionOver();
   }
   /**
    * A new session after a lost one (protocol §3.2, §9): re-join the channels, follow the same
-   * peers and write the user attributes again, before CONNECTED is announced, as the Python SDK does.
+   * peers and write the user attributes again, before CONNECTED is announced, as the Python
+   * SDK does. A channel the server refuses now is left, as the session that joined it is gone.
    */
   async restoreSession(conn) {
     const send = (op, fields) => conn.request(op, fields, REQUEST_TIMEOUT_MS3, 1);
+    const rejoin = async (channel) => {
+      try {
+        await send("join", { channel: channel.channelId });
+      } catch {
+        if (conn === this.conn) channel.forget();
+      }
+    };
     await Promise.all([
-      this.rejoinChannels(conn),
+      ...[...this.host.channels.values()].map(rejoin),
       this.presence.restore(send),
       this.attributes.restore(send)
     ]);
   }
-  /**
-   * A new session after a lost one (protocol §3.2): join again every channel that was joined.
-   * A channel the server refuses now is left, as the session that joined it is gone.
-   */
-  async rejoinChannels(conn) {
-    const channels = [...this.host.channels.values()];
-    await Promise.all(
-      channels.map(async (channel) => {
-        try {
-          const fields = { channel: channel.channelId };
-          await conn.request("join", fields, REQUEST_TIMEOUT_MS3, 1);
-        } catch {
-          if (conn === this.conn) channel.forget();
-        }
-      })
-    );
-  }
-  /** Open connections until one logs in, or the server refuses the login (protocol §3.1). */
-  async connectAndLogin(uid, token, generation, deadline) {
-    let delay = 250;
-    while (generation === this.generation) {
-      try {
-        const result = await this.loginOnce({ uid, token }, generation, deadline);
-        if (result !== null) return result;
-        break;
-      } catch (error) {
-        if (error.serverCode !== void 0) throw error;
-      }
-      const pause = Math.min(delay, Math.max(0, deadline - Date.now()));
-      await new Promise((resolve) => setTimeout(resolve, pause));
-      delay = Math.min(delay * 2, 1e3);
-    }
-    throw loginError(LoginError.ABORTED_BY_LOGOUT, "the login was abandoned");
-  }
-  /**
-   * One connection and one `login` on it (protocol §3.1), with `resume` when a session was
-   * lost. Null when the attempt was abandoned (`generation` moved on); rejects when the
-   * connection fails or the server refuses (`serverCode` set).
-   */
-  async loginOnce(credentials, generation, deadline) {
-    const url = await resolveServerUrl(this.config.server);
-    const handlers = {
-      onPush: (frame, conn2) => this.onPush(frame, conn2),
-      onClose: (conn2, code) => this.onClose(conn2, code)
-    };
-    let conn = null;
-    try {
-      conn = await Connection.open(url, () => ++this.requestId, handlers);
-      if (generation !== this.generation) {
-        conn.close();
-        return null;
-      }
-      this.loggingIn = conn;
-      const { uid, token } = credentials;
-      const fields = { v: 1, app_id: this.appId, uid, sdk: SDK };
-      if (token) fields.token = token;
-      if (this.sessionId) fields.resume = this.sessionId;
-      const wait = Math.max(1, deadline - Date.now());
-      const reply = await conn.request("login", fields, wait, LoginError.TIMEOUT);
-      if (generation !== this.generation) {
-        conn.close();
-        return null;
-      }
-      const sessionId = typeof reply?.session_id === "string" ? reply.session_id : "";
-      this.media = mediaSession(reply, url);
-      return { conn, sessionId, resumed: reply?.resumed === true };
-    } catch (error) {
-      conn?.close();
-      throw error;
-    }
-  }
-  async endSession() {
-    const conn = this.conn;
-    this.conn = null;
-    this.credentials = null;
-    this.sessionId = null;
-    this.media = null;
-    this.leaveAllChannels();
-    this.presence.clear();
-    this.attributes.clear();
-    if (conn?.isOpen) {
-      try {
-        await conn.request("logout", {}, REQUEST_TIMEOUT_MS3, 1);
-      } catch {
-      }
-      conn.close(1e3);
-    }
-    this.invitations.sessionOver();
-    this.transition(ConnectionState.DISCONNECTED, ConnectionChangeReason.LOGOUT);
-  }
-  /** A logged-in connection closed without our logout (protocol §5). */
-  onClose(conn, code) {
-    if (conn !== this.conn) return;
-    this.conn = null;
-    const reason = ABORT_REASONS[code];
-    if (reason !== void 0) {
-      this.endLocally(ConnectionState.ABORTED, reason);
-      if (code === 4002) this.fire("TokenExpired");
-    } else if (RECONNECT_CODES.has(code)) {
-      if (this.state !== ConnectionState.RECONNECTING) {
-        this.transition(ConnectionState.RECONNECTING, ConnectionChangeReason.INTERRUPTED);
-      }
-      void this.reconnect();
-    } else if (code === 1e3) {
-      this.endLocally(ConnectionState.DISCONNECTED, ConnectionChangeReason.INTERRUPTED);
-    } else {
-      this.endLocally(ConnectionState.ABORTED, ConnectionChangeReason.INTERRUPTED);
-    }
-  }
   /** Pushes (protocol §2.2), handled from the moment the WebSocket opens (protocol §2.3). */
   onPush(frame, conn) {
-    if (frame.t === "peer_msg") this.onPeerMessage(frame, conn);
+    if (frame.t === "peer_msg") this.peers.onPush(frame, conn);
     else if (frame.t === "peer_status") {
       this.presence.onPush(frame.statuses);
     } else if (frame.t === "token_expiring") this.fire("TokenPrivilegeWillExpire");
@@ -2340,62 +2461,7 @@ var RtmClient = class extends SessionFeatures {
       this.host.channels.get(String(frame.channel))?.onPush(frame);
     }
   }
-  /**
-   * A peer message (protocol §3.5): hand it to the app, then acknowledge it — every push, even
-   * a redelivery (same sender and `mid`, spec §6.5) that is not shown again.
-   */
-  onPeerMessage(frame, conn) {
-    try {
-      const from = String(frame.from);
-      const key = JSON.stringify([from, frame.mid]);
-      if (!this.seen.has(key)) {
-        this.seen.add(key);
-        if (this.seen.size > SEEN_MESSAGES) {
-          this.seen.delete(this.seen.values().next().value);
-        }
-        this.fire("MessageFromPeer", fromWire(frame.msg ?? {}), from, {
-          serverReceivedTs: typeof frame.ts === "number" ? frame.ts : 0,
-          isOfflineMessage: frame.offline === true
-        });
-      }
-    } finally {
-      conn.send({ op: "ack", d: frame.d });
-    }
-  }
-  transition(state, reason) {
-    this.state = state;
-    this.fire("ConnectionStateChanged", state, reason);
-    if (state !== ConnectionState.RECONNECTING) {
-      for (const waiter of [...this.waiters]) waiter();
-    }
-  }
-  /** Emit one of the client's events (see `fire` below). */
-  fire(event, ...args) {
-    fire(this, event, args);
-  }
 };
-function fire(target, event, args) {
-  try {
-    target.emit(event, ...args);
-  } catch (error) {
-    setTimeout(() => {
-      throw error;
-    });
-  }
-}
-function loginError(code, message) {
-  const names = {
-    [LoginError.UNKNOWN]: "RtmUnknownError",
-    [LoginError.INVALID_ARGUMENT]: "RtmInvalidArgumentError",
-    [LoginError.TIMEOUT]: "RtmTimeoutError",
-    [LoginError.TOO_OFTEN]: "RtmInvokeTooOftenError"
-  };
-  return rtmError(code, names[code] ?? "RtmInvalidStatusError", message);
-}
-function randomHex2(length) {
-  const bytes = crypto.getRandomValues(new Uint8Array(length / 2));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 // src/area.ts
 var AreaCode = {
