@@ -22,10 +22,9 @@ import os
 import secrets
 import socket
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from redis.asyncio import ConnectionPool, Redis
-from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -39,6 +38,7 @@ from openrtm.engines.redis.presence import SCRIPTS, RedisPresence
 from openrtm.engines.redis.publisher import Publisher
 from openrtm.engines.redis.shards import Shards
 from openrtm.engines.redis.subscriber import Subscriber
+from openrtm.redis_cluster import cluster_client
 
 __all__ = ["RedisEngine", "default_node_id"]
 
@@ -243,32 +243,3 @@ class RedisEngine:
                 await asyncio.wait_for(self.cluster.aclose(), self.commands.timeout)
             elif self.pool is not None:
                 await asyncio.wait_for(self.pool.disconnect(), self.commands.timeout)
-
-
-def cluster_client(
-    urls: list[str], *, timeout: float, socket_timeout: float | None
-) -> RedisCluster:
-    """redis-py's cluster client on the seed nodes ``urls``, retrying nothing by itself.
-
-    Credentials and TLS come from the first URL (a cluster's masters share them). Nothing is
-    connected before ``initialize()``.
-    """
-    if not urls:
-        raise ValueError("a Redis Cluster needs at least one seed node")
-    seeds = [urlsplit(url) for url in urls]
-    for url, seed in zip(urls, seeds, strict=True):
-        if seed.scheme not in ("redis", "rediss") or not seed.hostname:
-            raise ValueError(f"a Redis Cluster seed is redis://HOST:PORT or rediss://…, not {url}")
-        if seed.path not in ("", "/", "/0"):
-            raise ValueError("a Redis Cluster has only database 0")
-    first = seeds[0]
-    return RedisCluster(
-        startup_nodes=[ClusterNode(s.hostname or "", s.port or 6379) for s in seeds],
-        username=unquote(first.username) if first.username else None,
-        password=unquote(first.password) if first.password else None,
-        ssl=first.scheme == "rediss",
-        socket_timeout=socket_timeout,
-        socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),
-        protocol=2,
-    )
