@@ -254,7 +254,7 @@ class RedisClusterServers:
             )  # fmt: skip
             if created.returncode != 0:
                 raise RuntimeError(f"redis-cli --cluster create failed: {created.stdout!r}")
-            while not all("cluster_state:ok" in self.command(p, "CLUSTER INFO") for p in self.ports):
+            while not self.ok():
                 if time.monotonic() > deadline:
                     raise TimeoutError("the Redis Cluster did not reach cluster_state:ok")
                 time.sleep(0.05)
@@ -262,6 +262,10 @@ class RedisClusterServers:
             self.close()
             raise
         return self
+
+    def ok(self) -> bool:
+        """Whether every master says ``cluster_state:ok``."""
+        return all("cluster_state:ok" in self.command(p, "CLUSTER", "INFO") for p in self.ports)
 
     @staticmethod
     def command(port: int, *args: str) -> str:

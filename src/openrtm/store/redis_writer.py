@@ -34,7 +34,7 @@ from typing import Any, Final, Generic, TypeVar
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
-from redis.exceptions import NoScriptError, RedisError, ResponseError
+from redis.exceptions import NoScriptError, RedisClusterException, RedisError, ResponseError
 
 from openrtm.store import redis_scripts
 from openrtm.store.base import StoreError
@@ -131,7 +131,7 @@ class RedisCalls:
                         replies.append(exc)
         except TimeoutError as exc:
             raise _failed(f"redis did not answer in {self.timeout:g} s", exc) from exc
-        except (RedisError, OSError) as exc:
+        except (RedisError, RedisClusterException, OSError) as exc:
             raise _failed(f"redis is unreachable: {exc}", exc) from exc
         return replies
 
@@ -154,7 +154,7 @@ class RedisCalls:
         except TimeoutError as exc:
             self._scripts_loaded = False
             raise _failed(f"redis did not answer in {self.timeout:g} s", exc) from exc
-        except (RedisError, OSError) as exc:
+        except (RedisError, RedisClusterException, OSError) as exc:
             # A restarted Redis may have lost its script cache: load the scripts again first.
             self._scripts_loaded = False
             raise _failed(f"redis is unreachable: {exc}", exc) from exc

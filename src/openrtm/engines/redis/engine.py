@@ -195,8 +195,11 @@ class RedisEngine:
         await self.commands.run("start", ("PING",))
         await self.commands.load_scripts_checked()
         await self.liveness.beat()
-        self.publisher.start()
-        self.subscriber.start()
+        if self.shards is not None:
+            self.shards.start()  # both the publisher and the subscriber: once
+        else:
+            self.publisher.start()
+            self.subscriber.start()
         self.liveness.start()
         self._started = True
         log.info("redis engine started: node %s", self.node_id)

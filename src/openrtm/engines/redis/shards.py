@@ -167,6 +167,7 @@ class Shards:
 
     def start(self) -> None:
         """Start every master's publisher and subscriber (the cluster is initialized)."""
+        assert not self._started, "started twice"
         self._read_slot_map()
         for name in sorted(set(self._owner.values())):
             if name not in self._shards:
