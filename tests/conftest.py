@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import inspect
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import pytest
 
 import openrtm
 from openrtm.server import AppSpec, Server, ServerConfig
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisClusterServers, RedisServer
 
 APP_ID = "0123456789abcdef0123456789abcdef"
 OTHER_APP_ID = "abcdefabcdefabcdefabcdefabcdef12"
@@ -142,3 +142,14 @@ async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
         yield server
     finally:
         await server.kill()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterServers]:
+    """A private 3-master Redis Cluster for the session (skips without redis-server and
+    redis-cli, fails in CI). Tests share it: each keeps to a key prefix or App ID of its own."""
+    servers = RedisClusterServers(tmp_path_factory.mktemp("redis-cluster")).start()
+    try:
+        yield servers
+    finally:
+        servers.close()

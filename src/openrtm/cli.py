@@ -85,6 +85,14 @@ def _parser() -> argparse.ArgumentParser:
         "without it: one node on memory + SQLite",
     )
     cluster.add_argument(
+        "--redis-cluster",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="instead of --redis: a seed node of a Redis Cluster, redis://[:PASSWORD@]HOST:PORT "
+        "or rediss://... (repeatable, or a comma-separated list); sharded PUB/SUB",
+    )
+    cluster.add_argument(
         "--presence-ttl",
         type=float,
         metavar="SECONDS",
@@ -148,6 +156,11 @@ def _serve(args: argparse.Namespace) -> int:
         config = ServerConfig.from_toml(args.config) if args.config else ServerConfig()
         apps = tuple(parse_app(a) for a in args.app) or None
         credentials = tuple(parse_rest_credential(c) for c in args.rest_credentials) or None
+        seeds = tuple(
+            dict.fromkeys(
+                u.strip() for arg in args.redis_cluster for u in arg.split(",") if u.strip()
+            )
+        )
         config = config.replace(
             host=args.host,
             port=args.port,
@@ -156,6 +169,7 @@ def _serve(args: argparse.Namespace) -> int:
             data_dir=args.data,
             media_root=args.media_dir,
             redis_url=args.redis,
+            redis_cluster=seeds or None,
             presence_ttl=args.presence_ttl,
             node_id=args.node_id,
             apps=apps,
@@ -219,14 +233,16 @@ async def _run(config: ServerConfig) -> None:
         print(f"{what}: {server.http_url}{path}", flush=True)
     if config.public_url is not None:
         print(f"public HTTP URL told to clients: {config.public_url}", flush=True)
-    if config.redis_url is not None:
+    if config.clustered:
         # Several nodes: "data:" (the banner's last line) names the shared Redis.
         print(f"node: {config.node_id}", flush=True)
         print(f"media files: {config.media_dir}", flush=True)
-        print(
-            f"data: Redis {redact_url(config.redis_url)} (presence TTL {config.presence_ttl:g} s)",
-            flush=True,
-        )
+        if config.redis_url is not None:
+            where = f"Redis {redact_url(config.redis_url)}"
+        else:
+            seeds = ", ".join(redact_url(u) for u in config.redis_cluster)
+            where = f"Redis Cluster (seeds {seeds}; sharded PUB/SUB)"
+        print(f"data: {where} (presence TTL {config.presence_ttl:g} s)", flush=True)
     else:
         print(f"data: {config.store_path}", flush=True)
     await stop.wait()

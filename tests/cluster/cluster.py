@@ -5,7 +5,9 @@ A :class:`Cluster` starts a private ``redis-server`` (the command line of
 fsync always) and N real ``python -m openrtm serve --redis URL`` processes on free ports, each
 with its own data folder and all with one shared media folder (docs/deployment.md). A node's
 WebSocket and HTTP URLs are read from the banner it prints; its stderr goes to a log file that
-tests read (no traceback may appear there).
+tests read (no traceback may appear there). With ``redis_cluster`` (a
+:class:`tests.redis_server.RedisClusterServers`, started and owned by the caller) the nodes run
+``--redis-cluster`` with its masters as seeds instead, and no Redis of their own.
 
 Processes are plain :class:`subprocess.Popen` objects, not asyncio ones, so that one cluster can
 outlive a test's event loop (the session-scoped ``cluster`` fixture); waits that a test makes
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import unit
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisClusterServers, RedisServer
 
 __all__ = ["Cluster", "ClusterNode", "ClusterRedis"]
 
@@ -142,8 +144,12 @@ class ClusterNode:
             sys.executable, "-m", "openrtm", "serve",
             "--port", str(self.port), "--http-port", str(self.http_port),
             "--data", str(self.data_dir), "--media-dir", str(cluster.media_dir),
-            "--redis", cluster.redis.url, "--node-id", self.name,
+            "--node-id", self.name,
         ]  # fmt: skip
+        if cluster.redis_cluster is not None:
+            args += ["--redis-cluster", ",".join(cluster.redis_cluster.urls)]
+        else:
+            args += ["--redis", cluster.redis.url]
         if cluster.presence_ttl is not None:
             args += ["--presence-ttl", str(cluster.presence_ttl)]
         if cluster.config_path is not None:
@@ -235,6 +241,8 @@ class Cluster:
         size: how many nodes.
         presence_ttl: ``--presence-ttl`` (None: the default, 15 s).
         settings: more server settings, written to a TOML file given with ``--config``.
+        redis_cluster: run the nodes on this (running) Redis Cluster instead of a Redis of
+            their own; it is not stopped with the nodes.
     """
 
     def __init__(
@@ -244,8 +252,10 @@ class Cluster:
         *,
         presence_ttl: float | None = None,
         settings: dict[str, Any] | None = None,
+        redis_cluster: RedisClusterServers | None = None,
     ) -> None:
         self.root = root
+        self.redis_cluster = redis_cluster
         self.media_dir = root / "shared-media"
         self.presence_ttl = presence_ttl
         self.config_path: Path | None = None
@@ -259,7 +269,8 @@ class Cluster:
         self.nodes = [ClusterNode(self, i) for i in range(size)]
 
     def start(self) -> Cluster:
-        self.redis.start()
+        if self.redis_cluster is None:
+            self.redis.start()
         try:
             for node in self.nodes:
                 node.start()

@@ -139,3 +139,24 @@ async def test_a_starting_node_spares_the_uploads_of_others(
         pass
     left = sorted(name for name, path in files.items() if path.exists())
     assert left == (["young-object", "young.part"] if clustered else [])
+
+
+def test_redis_and_redis_cluster_together_are_a_usage_error(tmp_path: Path) -> None:
+    result = serve(
+        "--data", str(tmp_path), "--redis", "redis://127.0.0.1:1/0",
+        "--redis-cluster", "redis://:hunter2@127.0.0.1:2,redis://:hunter2@127.0.0.1:3",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "mutually exclusive" in result.stderr
+    assert "hunter2" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_redis_cluster_stops_serve_with_one_line(tmp_path: Path) -> None:
+    result = serve("--data", str(tmp_path), "--redis-cluster", "redis://:hunter2@127.0.0.1:1")
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if "development mode" not in line]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("openrtm serve: cannot use Redis Cluster")
+    assert "hunter2" not in result.stderr
+    assert "Traceback" not in result.stderr

@@ -2,11 +2,14 @@
 
 ``memory``: the single-node engine. ``redis``: the Redis engine on a private redis-server
 (tests/redis_server.py), with a short presence TTL so that liveness tests are quick.
+``redis-cluster``: the Redis engine on the session's private 3-master Redis Cluster
+(sharded PUB/SUB), each test under a key prefix of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +18,12 @@ import pytest
 
 from openrtm.engines.base import Broker, ChannelEvent, InboxChanged, Presence, UserEvent
 from openrtm.engines.memory import MemoryBroker, MemoryPresence
-from openrtm.engines.redis import RedisEngine, create_engine
+from openrtm.engines.redis import RedisEngine, create_cluster_engine, create_engine
 from openrtm.engines.redis.keys import Topic
 from tests.conftest import unit
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisClusterServers, RedisServer
+
+_prefixes = itertools.count()
 
 
 class Recorder:
@@ -88,21 +93,33 @@ async def _none() -> None:
 NodeFactory = Callable[..., Awaitable[Node]]
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-cluster"])
 async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[NodeFactory]:
     """``await engine(*local_users)``: a started node (the memory engine has only one)."""
     nodes: list[Node] = []
     redis: RedisServer | None = None
+    cluster: RedisClusterServers | None = None
+    prefix = f"t{next(_prefixes)}"
     if request.param == "redis":
         redis = await RedisServer(tmp_path / "redis").start()
+    elif request.param == "redis-cluster":
+        cluster = request.getfixturevalue("redis_cluster")
+
+    def create(node_id: str, ttl: float) -> RedisEngine:
+        if cluster is not None:
+            return create_cluster_engine(
+                cluster.urls, node_id=node_id, presence_ttl=ttl, prefix=prefix
+            )
+        assert redis is not None
+        return create_engine(redis.url, node_id=node_id, presence_ttl=ttl)
 
     async def make(*users: str, ttl: float = 15.0) -> Node:
         handler = Recorder(*users)
-        if redis is None:
+        if redis is None and cluster is None:
             assert not nodes, "the memory engine is one node"
             node = Node(MemoryBroker(), MemoryPresence(), handler)
         else:
-            eng = create_engine(redis.url, node_id=f"node{len(nodes) + 1}", presence_ttl=ttl)
+            eng = create(f"node{len(nodes) + 1}", ttl)
 
             async def interest(kind: Topic, app_id: str, name: str, eng: RedisEngine = eng) -> None:
                 await eng.subscriber.confirmed(eng.keys.topic(kind, app_id, name))

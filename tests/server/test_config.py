@@ -107,12 +107,30 @@ def test_redis_settings_in_a_toml_file(tmp_path: Path) -> None:
         ({"presence_ttl": 0.5}, "at least 1 second"),
         ({"node_id": "a b"}, "invalid node id"),
         ({"node_id": ""}, "invalid node id"),
+        (
+            {"redis_url": "redis://h:1/0", "redis_cluster": ("redis://:secret@h:2",)},
+            "mutually exclusive",
+        ),
+        ({"redis_cluster": ("unix:///run/redis.sock",)}, "over TCP"),
+        ({"redis_cluster": ("redis://:secret@h:7000/3",)}, "only database 0"),
+        ({"redis_cluster": ("http://:secret@h:7000",)}, "expected redis://"),
     ],
 )
 def test_bad_cluster_settings_say_what_is_wrong(settings: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message) as info:
         ServerConfig(**settings)
     assert "secret" not in str(info.value)  # a password never reaches a log line
+
+
+def test_redis_cluster_seeds_in_a_toml_file(tmp_path: Path) -> None:
+    path = tmp_path / "cluster.toml"
+    path.write_text('redis_cluster = ["redis://:pw@10.0.0.1:7000", "redis://:pw@10.0.0.2:7000"]\n')
+    config = ServerConfig.from_toml(path)
+    assert config.redis_cluster == ("redis://:pw@10.0.0.1:7000", "redis://:pw@10.0.0.2:7000")
+    assert (config.redis_url, config.clustered) == (None, True)
+    path.write_text("redis_cluster = [7000]\n")
+    with pytest.raises(ConfigError, match="list of redis:// URLs"):
+        ServerConfig.from_toml(path)
 
 
 def test_bad_cluster_settings_in_a_toml_file(tmp_path: Path) -> None:

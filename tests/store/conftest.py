@@ -7,7 +7,8 @@ pass all of it unchanged.
 The Redis store runs on one private ``redis-server`` for the whole session (started on first
 use, on a free port, never the machine's own Redis), and each test gets a key prefix of its
 own: tests never see each other's keys, and "reopening" is a new store instance on the same
-Redis and prefix.
+Redis and prefix. ``redis-cluster`` is the same store on the session's private 3-master Redis
+Cluster (tests/conftest.py ``redis_cluster``), a key prefix per test too.
 """
 
 from __future__ import annotations
@@ -47,7 +48,13 @@ def make_redis(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
     return lambda: RedisStore.from_url(url, prefix=prefix)
 
 
-STORES = {"sqlite": make_sqlite, "redis": make_redis}
+def make_redis_cluster(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
+    urls: list[str] = request.getfixturevalue("redis_cluster").urls
+    prefix = f"test{next(_prefixes)}"
+    return lambda: RedisStore.from_cluster(urls, prefix=prefix)
+
+
+STORES = {"sqlite": make_sqlite, "redis": make_redis, "redis-cluster": make_redis_cluster}
 
 
 def _answers_ping(port: int) -> bool:

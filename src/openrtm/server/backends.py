@@ -2,7 +2,8 @@
 
 Without ``redis_url``: the memory engine and the SQLite store, one node. With it: the Redis
 engine (Broker + Presence) and the Redis store, shared by every node on that Redis
-(docs/deployment.md). The Node never learns which: it gets the three objects.
+(docs/deployment.md). With ``redis_cluster`` (seed nodes): the same on Redis Cluster, with
+sharded PUB/SUB. The Node never learns which: it gets the three objects.
 
 Redis is checked before the node starts (:meth:`Backends.preflight`), so that an unreachable
 or misconfigured Redis stops ``openrtm serve`` with one line and an exit status instead of a
@@ -51,14 +52,14 @@ class Backends:
         broker: routes events to users and channels wherever they are connected.
         presence: who is logged in and in which channels, across nodes.
         store: inbox, attributes, events, history, media records.
-        redis_url: the shared Redis, or None for a single node.
+        redis_url: the shared Redis, or None for a single node (or a Redis Cluster).
     """
 
     broker: Broker
     presence: Presence
     store: Store
     redis_url: str | None = None
-    _probe: _RedisProbe | None = None
+    _probe: _RedisProbe | _ClusterProbe | None = None
 
     async def preflight(self) -> None:
         """Check that Redis answers before the node starts; no-op for a single node.
@@ -94,6 +95,8 @@ def build_backends(config: ServerConfig) -> Backends:
     Nothing is connected yet: the Node opens the store and starts the broker.
     """
     url = config.redis_url
+    if config.redis_cluster:
+        return _cluster_backends(config)
     if url is None:
         return Backends(MemoryBroker(), MemoryPresence(), SqliteStore(config.store_path))
     # Imported here: a single node never loads redis-py.
@@ -103,6 +106,57 @@ def build_backends(config: ServerConfig) -> Backends:
     engine = RedisEngine.from_url(url, node_id=config.node_id, presence_ttl=config.presence_ttl)
     store = RedisStore.from_url(url)
     return Backends(engine.broker, engine.presence, store, url, _RedisProbe(url))
+
+
+def _cluster_backends(config: ServerConfig) -> Backends:
+    from openrtm.engines.redis import RedisEngine
+    from openrtm.store.redis import RedisStore
+
+    seeds = list(config.redis_cluster)
+    engine = RedisEngine.from_cluster(
+        seeds, node_id=config.node_id, presence_ttl=config.presence_ttl
+    )
+    store = RedisStore.from_cluster(seeds)
+    return Backends(engine.broker, engine.presence, store, None, _ClusterProbe(seeds))
+
+
+class _ClusterProbe:
+    """Readiness on Redis Cluster: the cluster says ``cluster_state:ok`` and every master
+    answers PING (a node whose users' slots are unreachable cannot serve them)."""
+
+    def __init__(self, urls: list[str]) -> None:
+        from openrtm.redis_cluster import cluster_client
+
+        self._what = "Redis Cluster " + ", ".join(redact_url(u) for u in urls)
+        self._client = cluster_client(urls, timeout=PROBE_TIMEOUT, socket_timeout=PROBE_TIMEOUT)
+        self._lock = asyncio.Lock()
+
+    async def check(self, timeout: float) -> None:
+        import redis.exceptions
+        from redis.asyncio.cluster import RedisCluster
+
+        try:
+            async with self._lock:
+                async with asyncio.timeout(timeout):
+                    await self._client.initialize()  # no-op once done, unless asked again
+                    info = await self._client.execute_command("CLUSTER INFO")
+                    await self._client.execute_command("PING", target_nodes=RedisCluster.PRIMARIES)
+        except TimeoutError:
+            raise BackendError(f"{self._what} did not answer within {timeout:g} s") from None
+        except (
+            redis.exceptions.RedisError,
+            redis.exceptions.RedisClusterException,
+            OSError,
+        ) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise BackendError(f"cannot use {self._what}: {reason}") from None
+        state = info.get("cluster_state") if isinstance(info, dict) else None
+        if state != "ok":
+            raise BackendError(f"{self._what}: cluster_state is {state}, not ok")
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._client.aclose()
 
 
 class _RedisProbe:

@@ -14,6 +14,8 @@ A TOML file holds the same settings as the flags, plus the tunables that have no
 
     # Several nodes (docs/deployment.md): Broker, Presence and Store on one Redis.
     redis = "redis://:PASSWORD@redis.example.com:6379/0"   # or rediss:// (TLS)
+    # or, on Redis Cluster (sharded PUB/SUB), its seed nodes instead of `redis`:
+    # redis_cluster = ["redis://:PASSWORD@10.0.0.1:7000", "redis://:PASSWORD@10.0.0.2:7000"]
     presence_ttl = 15.0                       # seconds before a dead node's users go OFFLINE
     node_id = "rtm-1"                         # default: hostname-pid-random
 
@@ -85,6 +87,23 @@ def redact_url(url: str) -> str:
     """
     url = _URL_PASSWORD.sub(r"\1***@", url)
     return _QUERY_PASSWORD.sub(r"\1***", url)
+
+
+def _check_cluster_urls(urls: tuple[str, ...]) -> None:
+    for url in urls:
+        if not isinstance(url, str):
+            raise ConfigError("setting 'redis_cluster' must be a list of redis:// URLs")
+        _check_redis_url(url)
+        parts = urlsplit(url)
+        if parts.scheme == "unix":
+            raise ConfigError(
+                f"invalid Redis Cluster seed {redact_url(url)!r}: a cluster is reached over TCP "
+                "(redis://HOST:PORT or rediss://HOST:PORT)"
+            )
+        if parts.path.strip("/") not in ("", "0"):
+            raise ConfigError(
+                f"invalid Redis Cluster seed {redact_url(url)!r}: a cluster has only database 0"
+            )
 
 
 def _check_redis_url(url: str) -> None:
@@ -239,6 +258,9 @@ class ServerConfig:
         redis_url: the Redis (or Valkey) that the nodes of a cluster share: ``redis://``,
             ``rediss://`` (TLS) or ``unix://``, password in the URL. None: one node on
             memory + SQLite (design §2).
+        redis_cluster: instead of ``redis_url``, the seed nodes of a Redis Cluster (any of
+            its masters, ``redis://HOST:PORT`` or ``rediss://``; the rest are discovered):
+            sharded PUB/SUB, keys spread over the slots (docs/deployment.md).
         presence_ttl: seconds a node's liveness lasts in Redis without a renewal: when a node
             dies, its users go OFFLINE and leave their channels on the other nodes within it.
         node_id: this node's name in Redis and in logs; unique per running process.
@@ -289,6 +311,7 @@ class ServerConfig:
     media_purge_interval: float = 3600.0
     media_root: Path | None = None
     redis_url: str | None = None
+    redis_cluster: tuple[str, ...] = ()
     presence_ttl: float = 15.0
     node_id: str = dataclasses.field(default_factory=default_node_id)
 
@@ -298,6 +321,13 @@ class ServerConfig:
             raise ConfigError(f"public_url must start with http:// or https://: {url!r}")
         if self.redis_url is not None:
             _check_redis_url(self.redis_url)
+        if self.redis_cluster:
+            if self.redis_url is not None:
+                raise ConfigError(
+                    "redis and redis_cluster (--redis, --redis-cluster) are mutually exclusive: "
+                    "give one Redis URL, or the seed nodes of one Redis Cluster"
+                )
+            _check_cluster_urls(self.redis_cluster)
         if not self.presence_ttl >= 1.0:
             # Renewed a few times per TTL: below a second, one slow Redis reply looks like death.
             raise ConfigError(f"presence_ttl must be at least 1 second: {self.presence_ttl!r}")
@@ -309,7 +339,7 @@ class ServerConfig:
     @property
     def clustered(self) -> bool:
         """True when the engine and the store live on Redis, shared with other nodes."""
-        return self.redis_url is not None
+        return self.redis_url is not None or bool(self.redis_cluster)
 
     @property
     def dev_mode(self) -> bool:
@@ -378,11 +408,20 @@ class ServerConfig:
             if not isinstance(raw["redis"], str):
                 raise ConfigError("setting 'redis' must be str (a redis:// URL)")
             raw["redis_url"] = raw.pop("redis")
+        if "redis_cluster" in raw:
+            seeds = raw["redis_cluster"]
+            if isinstance(seeds, str):
+                seeds = [seeds]
+            if not isinstance(seeds, list) or not all(isinstance(u, str) for u in seeds):
+                raise ConfigError("setting 'redis_cluster' must be a list of redis:// URLs")
+            raw["redis_cluster"] = tuple(seeds)
         known = {f.name for f in dataclasses.fields(cls)} - {"apps", "rest_credentials"}
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ConfigError(f"unknown setting(s) in config file: {', '.join(unknown)}")
         for name, value in raw.items():
+            if name == "redis_cluster":
+                continue  # checked above
             if name in _OPTIONAL_INTS:
                 if not isinstance(value, int):
                     raise ConfigError(f"setting {name!r} must be int")

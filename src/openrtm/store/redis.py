@@ -89,6 +89,22 @@ class RedisStore(RedisWriter):
         )
         return cls(client, prefix=prefix, timeout=timeout, owns_client=True)
 
+    @classmethod
+    def from_cluster(
+        cls, urls: list[str], *, prefix: str = "openrtm", timeout: float = DEFAULT_TIMEOUT_S
+    ) -> RedisStore:
+        """A store on the Redis Cluster of the seed nodes ``urls`` (``redis://host:port``,
+        ``rediss://``; credentials and TLS of the first), with its own cluster client.
+
+        Every script's keys share one hash slot (redis_keys.py), so each operation runs as
+        on one Redis; a pipeline of operations is split by master, and the global sets are
+        touched by plain commands only.
+        """
+        from openrtm.redis_cluster import cluster_client
+
+        client = cluster_client(urls, timeout=timeout, socket_timeout=None)
+        return cls(client, prefix=prefix, timeout=timeout, owns_client=True)
+
     # -- REST user and channel events (spec §7.5) ------------------------------------------
 
     def record_user_event(self, app_id: str, event: UserEventRecord) -> None:

@@ -7,8 +7,8 @@ set: ``ZRANGE ... BYSCORE [REV] LIMIT offset count`` for a page, ``ZCOUNT`` for 
 filtering and no sort. Ids are an App counter in 16 hex digits: messages with the same ``ts``
 sort by id, that is in recording order, and ``REV`` is the exact reverse.
 
-A record is the msgpack array ``[src, dst, dst_kind, payload, ts]`` (the purge script reads the
-first two to find the indexes to clean).
+A record is the msgpack array ``[src, dst, dst_kind, payload, ts]`` (the purge reads the first
+two to name the indexes to clean).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import msgspec
 from openrtm.store import redis_scripts
 from openrtm.store.base import HistoryDestinationKind, HistoryOrder, HistoryRecord
 from openrtm.store.redis_keys import RedisKeys
-from openrtm.store.redis_writer import Conversation, Pipelined, RedisCalls
+from openrtm.store.redis_writer import Command, Conversation, Pipelined, RedisCalls
 
 __all__ = ["count", "purge", "query", "record", "select"]
 
@@ -135,28 +135,78 @@ def count(
 
 
 def purge(keys: RedisKeys, before_ms: int) -> Conversation[None]:
-    """Delete every archived message with ``ts < before_ms``, in every app, in chunks."""
+    """Delete every archived message with ``ts < before_ms``, in every app, in chunks.
+
+    Per chunk, three round trips for all the apps at once: the ids due (``ZRANGE``), their
+    records (``HMGET``, to name their index keys), and the deleting script (every key it
+    touches declared: Redis Cluster; records never change, so what was read holds).
+    """
     script = redis_scripts.HISTORY_PURGE
 
     async def run(calls: RedisCalls) -> None:
         (members,) = await calls.call([("SMEMBERS", keys.history_apps)])
         apps = sorted(member.decode() for member in members)
         while apps:
-            removed = await calls.call(
+            due = await calls.call(
                 [
                     (
-                        "EVALSHA",
-                        script.sha,
-                        2,
-                        keys.history_messages(app_id),
+                        "ZRANGE",
                         keys.history_all(app_id),
-                        before_ms,
+                        "-inf",
+                        f"({before_ms}",
+                        "BYSCORE",
+                        "LIMIT",
+                        0,
                         _PURGE_CHUNK,
-                        keys.history_prefix(app_id),
                     )
                     for app_id in apps
                 ]
             )
-            apps = [app_id for app_id, n in zip(apps, removed, strict=True) if n >= _PURGE_CHUNK]
+            busy = [(app_id, ids) for app_id, ids in zip(apps, due, strict=True) if ids]
+            if not busy:
+                return
+            bodies = await calls.call(
+                [("HMGET", keys.history_messages(app_id), *ids) for app_id, ids in busy]
+            )
+            commands: list[Command] = []
+            for (app_id, ids), records in zip(busy, bodies, strict=True):
+                index_keys: list[str] = []
+                known: list[bytes] = []
+                lost: list[bytes] = []
+                for record_id, body in zip(ids, records, strict=True):
+                    if body is None:  # indexed but not recorded: only "all" can hold it
+                        lost.append(record_id)
+                        continue
+                    src, dst = _source_destination(body)
+                    index_keys += [
+                        keys.history_by_source(app_id, src),
+                        keys.history_by_destination(app_id, dst),
+                        keys.history_by_pair(app_id, src, dst),
+                    ]
+                    known.append(record_id)
+                if known:
+                    commands.append(
+                        (
+                            "EVALSHA",
+                            script.sha,
+                            2 + len(index_keys),
+                            keys.history_messages(app_id),
+                            keys.history_all(app_id),
+                            *index_keys,
+                            *known,
+                        )
+                    )
+                if lost:
+                    commands.append(("ZREM", keys.history_all(app_id), *lost))
+            await calls.call(commands)
+            apps = [app_id for app_id, ids in busy if len(ids) >= _PURGE_CHUNK]
 
     return run
+
+
+_decode_head = msgspec.msgpack.Decoder(tuple[str, str, HistoryDestinationKind, str, int]).decode
+
+
+def _source_destination(body: bytes) -> tuple[str, str]:
+    src, dst, _kind, _payload, _ts = _decode_head(body)
+    return src, dst

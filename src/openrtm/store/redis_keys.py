@@ -36,7 +36,8 @@ One receiver's inbox, one channel's attributes, one App's history and events eac
 slot; the media records share a single slot on purpose (uploads are rare and rate-limited, and
 a put must check the id's uniqueness and index its expiry in one step). The few global keys
 (``P:inbox:receivers``, ``P:hist:apps``, ``P:attrs:apps``) are only ever touched by plain
-idempotent commands, never inside a script, so they may live in any slot.
+idempotent commands, never inside a script, so they may live in any slot. Every key a script
+touches is declared in its ``KEYS`` (Redis Cluster refuses others; redis_scripts.py).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class RedisKeys:
         self.attribute_apps = f"{prefix}:attrs:apps"
         self.media_expiry = f"{prefix}:{{media}}:expiry"
         self.media_record_prefix = f"{prefix}:{{media}}:rec:"
-        """The media records' keys are this plus the media id (the take script builds them)."""
+        """The media records' keys are this plus the media id."""
 
     # -- offline messages (spec §6.2) ------------------------------------------------------
 
@@ -82,7 +83,7 @@ class RedisKeys:
     # -- message history (spec §6.3, §7.4) -------------------------------------------------
 
     def history_prefix(self, app_id: str) -> str:
-        """The start of every history key of ``app_id`` (the purge script builds the rest)."""
+        """The start of every history key of ``app_id``."""
         return f"{self.prefix}:{{{app_id}}}:hist:"
 
     def history_seq(self, app_id: str) -> str:
@@ -101,7 +102,7 @@ class RedisKeys:
         return self.history_prefix(app_id) + "dst:" + dst
 
     def history_by_pair(self, app_id: str, src: str, dst: str) -> str:
-        # The length in UTF-8 bytes, as the purge script (Lua) counts it.
+        # The length of src in UTF-8 bytes: no (src, dst) pair shares a key with another.
         return self.history_prefix(app_id) + f"pair:{len(src.encode())}:{src}{dst}"
 
     # -- channel attributes (spec §6.7) ----------------------------------------------------

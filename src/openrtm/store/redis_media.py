@@ -5,8 +5,8 @@ Every record is a string key ``P:{media}:rec:<media_id>`` holding the msgpack ar
 expiry is indexed in one sorted set of ``<app_id>\\n<media_id>`` (:mod:`openrtm.store.redis_keys`).
 All of them share the hash tag ``{media}``, so that a put can refuse a duplicate id and index
 it in one script, and a take can delete what it returns in one script (two nodes sweeping at
-once never both take a record). Uploads are rare and rate limited (spec §5.2): one slot holds
-them all without strain. The objects' bytes are files the media service keeps.
+once never both take a record), on Redis Cluster too. Uploads are rare and rate limited (spec
+§5.2): one slot holds them all without strain. The objects' bytes are files the media service keeps.
 
 Records carry no Redis expiry of their own: the sweeper must learn which files to remove.
 """
@@ -20,7 +20,7 @@ import msgspec
 from openrtm.store import redis_scripts
 from openrtm.store.base import MediaRecord, StoreError
 from openrtm.store.redis_keys import RedisKeys
-from openrtm.store.redis_writer import Pipelined
+from openrtm.store.redis_writer import Conversation, Pipelined, RedisCalls
 
 __all__ = ["get", "ids", "put", "take_expired"]
 
@@ -99,13 +99,27 @@ def get(keys: RedisKeys, app_id: str, media_id: str, now_ms: int) -> Pipelined[M
     return Pipelined([("GET", keys.media_record(media_id))], parse)
 
 
-def take_expired(keys: RedisKeys, now_ms: int, limit: int) -> Pipelined[list[tuple[str, str]]]:
-    """Delete up to ``limit`` expired records, soonest expired first; return their keys."""
+def take_expired(keys: RedisKeys, now_ms: int, limit: int) -> Conversation[list[tuple[str, str]]]:
+    """Delete up to ``limit`` expired records, soonest expired first; return their keys.
+
+    Two round trips: the expiry index's due members, then the script that deletes those
+    still due (their record keys declared, as Redis Cluster requires).
+    """
     script = redis_scripts.MEDIA_TAKE_EXPIRED
-    return Pipelined(
-        [("EVALSHA", script.sha, 1, keys.media_expiry, now_ms, limit, keys.media_record_prefix)],
-        lambda replies: [_split(member) for member in replies[0]],
-    )
+
+    async def run(calls: RedisCalls) -> list[tuple[str, str]]:
+        (due,) = await calls.call(
+            [("ZRANGE", keys.media_expiry, "-inf", now_ms, "BYSCORE", "LIMIT", 0, limit)]
+        )
+        if not due:
+            return []
+        records = [keys.media_record(_split(member)[1]) for member in due]
+        (taken,) = await calls.call(
+            [("EVALSHA", script.sha, 1 + len(due), keys.media_expiry, *records, now_ms, *due)]
+        )
+        return [_split(member) for member in taken]
+
+    return run
 
 
 def ids(keys: RedisKeys) -> Pipelined[set[tuple[str, str]]]:

@@ -1,10 +1,10 @@
 """The Lua scripts of the Redis store: each read-modify-write that must be atomic in Redis.
 
 A script runs atomically in Redis, so what it reads cannot change before it writes. Every script
-touches only keys of one hash slot (see :mod:`openrtm.store.redis_keys`): the keys it declares
-in ``KEYS``, and, for the two purge scripts and the media take, keys it builds from a prefix
-passed in ``ARGV`` that carries the same hash tag as its ``KEYS`` (the records name the keys to
-clean, so they cannot be declared before the script reads them).
+touches only keys it declares in ``KEYS``, all of one hash slot (see
+:mod:`openrtm.store.redis_keys`), as Redis Cluster requires: where the keys to clean are named
+by what is stored (the history purge, the media take), the caller reads them first and the
+script checks, in its atomic step, that what it deletes is still to be deleted.
 
 Scripts are called by SHA (``EVALSHA``), loaded at open and again after a reconnection (a Redis
 restarted without its script cache answers ``NOSCRIPT``; the writer then loads them and runs the
@@ -136,24 +136,22 @@ return redis.call('HMGET', KEYS[2], unpack(ids))
 HISTORY_PURGE: Final = Script(
     "history_purge",
     """
--- Delete up to ARGV[2] of an App's oldest records with ts < ARGV[1]; return how many.
+-- Delete archived records (spec §6.3) and their index entries; return how many were there.
 -- KEYS[1] the records HASH   KEYS[2] the all-messages ZSET
--- ARGV[3] the App's history key prefix "P:{app}:hist:" (the index keys are built from it and
--- from each record's source and destination, as RedisKeys builds them: same hash tag)
-local ids = redis.call('ZRANGE', KEYS[2], '-inf', '(' .. ARGV[1], 'BYSCORE', 'LIMIT', 0, ARGV[2])
-for _, id in ipairs(ids) do
-  local rec = redis.call('HGET', KEYS[1], id)
-  if rec then
-    local r = cmsgpack.unpack(rec)
-    local src, dst = r[1], r[2]
-    redis.call('ZREM', ARGV[3] .. 'src:' .. src, id)
-    redis.call('ZREM', ARGV[3] .. 'dst:' .. dst, id)
-    redis.call('ZREM', ARGV[3] .. 'pair:' .. #src .. ':' .. src .. dst, id)
-    redis.call('HDEL', KEYS[1], id)
-  end
+-- KEYS[3i..3i+2] (i = 1, 2, ...) the by-source, by-destination and by-pair ZSETs of ARGV[i]
+-- ARGV[i] a record id
+-- The caller read the records to name their index keys (every key a script touches must be
+-- declared, for Redis Cluster): a record never changes once written, so what it read is
+-- still true, and deleting twice (two nodes purging at once) deletes nothing the second time.
+local n = 0
+for i, id in ipairs(ARGV) do
+  redis.call('ZREM', KEYS[3 * i], id)
+  redis.call('ZREM', KEYS[3 * i + 1], id)
+  redis.call('ZREM', KEYS[3 * i + 2], id)
+  n = n + redis.call('HDEL', KEYS[1], id)
   redis.call('ZREM', KEYS[2], id)
 end
-return #ids
+return n
 """,
 )
 
@@ -212,15 +210,22 @@ return 0
 MEDIA_TAKE_EXPIRED: Final = Script(
     "media_take_expired",
     """
--- Delete up to ARGV[2] records with expires_ms <= ARGV[1], soonest first; return their
--- "<app>\\n<media id>".
--- KEYS[1] the expiry ZSET   ARGV[3] the records' key prefix (same hash tag as KEYS[1])
-local members = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, ARGV[2])
-for _, m in ipairs(members) do
-  redis.call('DEL', ARGV[3] .. string.match(m, '^[^\\n]*\\n(.*)$'))
-  redis.call('ZREM', KEYS[1], m)
+-- Delete the records of the expiry index's members ARGV[2..] that are still expired at
+-- ARGV[1] (ms); return those deleted, as "<app>\\n<media id>" (two nodes sweeping at once
+-- never both take one).
+-- KEYS[1] the expiry ZSET   KEYS[i] (i >= 2) the record of ARGV[i] (declared for Redis
+-- Cluster: the caller read the index first)
+local now = tonumber(ARGV[1])
+local taken = {}
+for i = 2, #ARGV do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) <= now then
+    redis.call('DEL', KEYS[i])
+    redis.call('ZREM', KEYS[1], ARGV[i])
+    taken[#taken + 1] = ARGV[i]
+  end
 end
-return members
+return taken
 """,
 )
 

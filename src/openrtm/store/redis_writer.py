@@ -33,7 +33,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final, Generic, TypeVar
 
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError, RedisError, ResponseError
+from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import NoScriptError, RedisClusterException, RedisError, ResponseError
 
 from openrtm.store import redis_scripts
 from openrtm.store.base import StoreError
@@ -97,18 +98,42 @@ class RedisCalls:
         timeout: seconds one round trip may take.
     """
 
-    def __init__(self, client: Redis, timeout: float) -> None:
+    def __init__(self, client: Redis | RedisCluster, timeout: float) -> None:
         self.client = client
         self.timeout = timeout
         self._scripts_loaded = False
 
     async def load_scripts(self) -> None:
         """Load every script (at open, and before the first round trip after a failure)."""
-        replies = await self.send([("SCRIPT", "LOAD", s.source) for s in redis_scripts.ALL])
+        if isinstance(self.client, RedisCluster):
+            replies = await self._load_on_every_master()
+        else:
+            replies = await self.send([("SCRIPT", "LOAD", s.source) for s in redis_scripts.ALL])
         for script, reply in zip(redis_scripts.ALL, replies, strict=True):
             if isinstance(reply, ResponseError):  # not Redis ≥ 7, or not Redis at all
                 raise _failed(f"redis refused the script {script.name}: {reply}", reply)
         self._scripts_loaded = True
+
+    async def _load_on_every_master(self) -> list[Any]:
+        # On Redis Cluster a script runs on the master of its keys: each is loaded on all of
+        # them (redis-py sends a lone SCRIPT LOAD to every master; in a pipeline, to one).
+        cluster = self.client
+        assert isinstance(cluster, RedisCluster)
+        replies: list[Any] = []
+        try:
+            async with asyncio.timeout(self.timeout):
+                for script in redis_scripts.ALL:
+                    try:
+                        replies.append(
+                            await cluster.execute_command("SCRIPT", "LOAD", script.source)
+                        )
+                    except ResponseError as exc:
+                        replies.append(exc)
+        except TimeoutError as exc:
+            raise _failed(f"redis did not answer in {self.timeout:g} s", exc) from exc
+        except (RedisError, RedisClusterException, OSError) as exc:
+            raise _failed(f"redis is unreachable: {exc}", exc) from exc
+        return replies
 
     async def send(self, commands: Sequence[Command]) -> list[Any]:
         """Send ``commands`` as one pipeline; return their replies, errors as values.
@@ -129,7 +154,7 @@ class RedisCalls:
         except TimeoutError as exc:
             self._scripts_loaded = False
             raise _failed(f"redis did not answer in {self.timeout:g} s", exc) from exc
-        except (RedisError, OSError) as exc:
+        except (RedisError, RedisClusterException, OSError) as exc:
             # A restarted Redis may have lost its script cache: load the scripts again first.
             self._scripts_loaded = False
             raise _failed(f"redis is unreachable: {exc}", exc) from exc
@@ -167,7 +192,7 @@ class RedisWriter:
 
     def __init__(
         self,
-        client: Redis,
+        client: Redis | RedisCluster,
         *,
         prefix: str = "openrtm",
         timeout: float = DEFAULT_TIMEOUT_S,
@@ -189,7 +214,7 @@ class RedisWriter:
         """Pipelines sent for staged operations (group commit makes it small)."""
 
     @property
-    def client(self) -> Redis:
+    def client(self) -> Redis | RedisCluster:
         """The redis-py client the store talks through."""
         return self._calls.client
 

@@ -4,7 +4,9 @@ Scripts go as EVALSHA inside plain pipelines (no MULTI, no SCRIPT EXISTS per cal
 ``Script`` in a pipeline would add): one write and one read per operation. A NOSCRIPT reply
 (Redis restarted without its data, or SCRIPT FLUSH) loads the scripts and runs the pipeline
 again, which is safe because a NOSCRIPT command did nothing and every other command the
-engine pipelines is idempotent (SADD, SREM, HLEN, EXISTS...). Every failure or a wait longer
+engine pipelines is idempotent (SADD, SREM, HLEN, EXISTS...). On Redis Cluster the client
+is redis-py's ``RedisCluster``: a pipeline is split by master (each script's keys share one
+slot: keys.py), and the scripts are loaded on every master. Every failure or a wait longer
 than the timeout becomes :class:`~openrtm.engines.base.EngineUnavailable`.
 """
 
@@ -15,6 +17,7 @@ import hashlib
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
 from openrtm.engines.base import EngineUnavailable
@@ -39,7 +42,7 @@ Call = tuple[Any, ...]
 class Commands:
     """Runs the engine's commands on a client, each operation bounded by ``timeout``."""
 
-    def __init__(self, client: Redis, scripts: list[Script], timeout: float) -> None:
+    def __init__(self, client: Redis | RedisCluster, scripts: list[Script], timeout: float) -> None:
         self.client = client
         self._scripts = scripts
         self.timeout = timeout
@@ -51,6 +54,12 @@ class Commands:
 
     async def load_scripts(self) -> None:
         """Load every script (at start, and after a NOSCRIPT)."""
+        if isinstance(self.client, RedisCluster):
+            # redis-py sends a lone SCRIPT LOAD to every master (in a pipeline, to one node):
+            # a script runs on the master of its keys' slot.
+            for script in self._scripts:
+                await self.client.execute_command("SCRIPT", "LOAD", script.source)
+            return
         pipe = self.client.pipeline(transaction=False)
         for script in self._scripts:
             pipe.execute_command("SCRIPT", "LOAD", script.source)
@@ -86,7 +95,7 @@ class Commands:
     async def _pipeline(self, calls: tuple[Call, ...]) -> list[Any]:
         if len(calls) == 1:
             try:
-                return [await self.client.execute_command(*calls[0])]  # type: ignore[no-untyped-call]
+                return [await self.client.execute_command(*calls[0])]  # type: ignore[no-untyped-call,unused-ignore]
             except NoScriptError as exc:
                 return [exc]
         pipe = self.client.pipeline(transaction=False)

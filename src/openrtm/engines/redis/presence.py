@@ -24,6 +24,7 @@ from openrtm.engines.redis.commands import Commands, Script
 from openrtm.engines.redis.keys import Keys, Topic
 
 if TYPE_CHECKING:
+    from openrtm.engines.redis.shards import Shards
     from openrtm.engines.redis.subscriber import Subscriber
 
 __all__ = ["SCRIPTS", "RedisPresence"]
@@ -44,7 +45,9 @@ _attributes = msgspec.msgpack.Decoder(dict[str, str])
 class RedisPresence:
     """A :class:`~openrtm.engines.base.Presence` shared by every node on one Redis."""
 
-    def __init__(self, commands: Commands, keys: Keys, node_id: str, sub: Subscriber) -> None:
+    def __init__(
+        self, commands: Commands, keys: Keys, node_id: str, sub: Subscriber | Shards
+    ) -> None:
         self._run = commands.run
         self._keys = keys
         self._node = node_id

@@ -9,6 +9,10 @@ PUBLISH's receiver count goes back to its caller, if it asked: whether some node
 When Redis is down, a batch fails at once with count 0 for each publish, and the writer does
 not try again before a backoff has passed, so publishes during an outage cost nothing but the
 callbacks (issue #15 item 4: refuse, never hang).
+
+On Redis Cluster the verb is SPUBLISH (sharded PUB/SUB), one Publisher per master (shards.py);
+a MOVED reply (the topic's slot migrated) counts 0 for that publish and is reported to
+``on_moved``, so that the slot map is read again.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import contextlib
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from redis.exceptions import MovedError, ResponseError
 
 from openrtm.engines.redis.errors import REDIS_ERRORS
 
@@ -37,8 +43,17 @@ _BACKOFF_MIN, _BACKOFF_MAX = 0.05, 2.0
 class Publisher:
     """The node's PUBLISH queue and its writer task."""
 
-    def __init__(self, pool: ConnectionPool, timeout: float) -> None:
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        timeout: float,
+        *,
+        sharded: bool = False,
+        on_moved: Callable[[], None] | None = None,
+    ) -> None:
         self._pool = pool
+        self._verb = "SPUBLISH" if sharded else "PUBLISH"
+        self._on_moved = on_moved
         self._timeout = timeout
         self._queue: list[tuple[bytes, bytes, OnCount | None]] = []
         self._wake = asyncio.Event()
@@ -95,7 +110,8 @@ class Publisher:
                             log.exception("a publish callback failed")
 
     async def _send(self, batch: list[tuple[bytes, bytes, OnCount | None]]) -> list[int]:
-        commands = [("PUBLISH", topic, payload) for topic, payload, _ in batch if topic]
+        verb = self._verb
+        commands = [(verb, topic, payload) for topic, payload, _ in batch if topic]
         if not commands:
             return [0] * len(batch)
         loop = asyncio.get_running_loop()
@@ -128,14 +144,28 @@ class Publisher:
         self._backoff = _BACKOFF_MIN
         self.sent += len(commands)
         counts = iter(replies)
-        return [int(next(counts)) if topic else 0 for topic, _, _ in batch]
+        return [self._count(next(counts)) if topic else 0 for topic, _, _ in batch]
+
+    def _count(self, reply: Any) -> int:
+        if isinstance(reply, ResponseError):
+            if isinstance(reply, MovedError) and self._on_moved is not None:
+                self._on_moved()
+            log.warning("redis refused a publish: %s", reply)
+            return 0
+        return int(reply)
 
     async def _pipeline(self, commands: list[tuple[str, bytes, bytes]]) -> list[Any]:
         conn = self._conn
         if conn is None:
             conn = self._conn = await self._pool.get_connection()  # type: ignore[no-untyped-call]
         await conn.send_packed_command(conn.pack_commands(commands), check_health=False)
-        return [await conn.read_response() for _ in commands]
+        replies: list[Any] = []
+        for _ in commands:
+            try:
+                replies.append(await conn.read_response())
+            except ResponseError as exc:  # an error reply: the next replies are still in step
+                replies.append(exc)
+        return replies
 
     async def _drop(self) -> None:
         conn, self._conn = self._conn, None

@@ -10,6 +10,12 @@ When the connection fails (Redis restarted or unreachable), a supervisor reconne
 exponential backoff and subscribes everything of interest again, then tells the engine, which
 re-registers this node's sessions and memberships (issue #15 item 4). A PING every
 ``ping_interval`` seconds tells a dead link (no RST, e.g. a partition) from a quiet one.
+
+On Redis Cluster (``sharded``) the same class speaks sharded PUB/SUB to one master: SSUBSCRIBE
+/ SUNSUBSCRIBE, ``smessage`` (shards.py keeps one per master and routes each topic by its
+slot). A topic whose slot the master no longer serves (a MOVED reply, or the unsolicited
+``sunsubscribe`` Redis sends when a slot migrates away) is reported to ``on_moved``, which
+routes it again.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ import math
 import random
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
+
+from redis.exceptions import ResponseError
 
 from openrtm.engines.base import EngineUnavailable
 from openrtm.engines.redis.errors import REDIS_ERRORS
@@ -47,6 +55,8 @@ class Subscriber:
         on_reconnect: awaited after a lost connection is back and resubscribed.
         ping_interval: seconds between liveness PINGs.
         timeout: how long a connect or a PING may take.
+        sharded: speak sharded PUB/SUB (Redis Cluster, one master's connection).
+        on_moved: called with a topic this connection can no longer hear (sharded only).
     """
 
     def __init__(
@@ -57,8 +67,17 @@ class Subscriber:
         *,
         ping_interval: float,
         timeout: float,
+        sharded: bool = False,
+        on_moved: Callable[[bytes], None] | None = None,
     ) -> None:
         self._pool = pool
+        self._verbs = ("SSUBSCRIBE", "SUNSUBSCRIBE") if sharded else ("SUBSCRIBE", "UNSUBSCRIBE")
+        self._message = b"smessage" if sharded else b"message"
+        self._acks = (b"ssubscribe", b"sunsubscribe") if sharded else (b"subscribe", b"unsubscribe")
+        # All channels of one SSUBSCRIBE must be in one slot: sharded, one topic per command
+        # (still one write for all of them).
+        self._chunk = 1 if sharded else _CHUNK
+        self._on_moved = on_moved
         self._on_message = on_message
         self._on_reconnect = on_reconnect
         self._ping_interval = ping_interval
@@ -120,6 +139,26 @@ class Subscriber:
     def topics(self) -> int:
         """How many topics this node has interest in."""
         return len(self._refs)
+
+    def interested(self, topic: bytes) -> bool:
+        """Whether ``topic`` has any reference here."""
+        return topic in self._refs
+
+    def take(self, topic: bytes) -> tuple[int, Any] | None:
+        """Give up ``topic`` with all its references (to move it to another shard): its
+        reference count and route, or None if it had none."""
+        refs = self._refs.pop(topic, 0)
+        if not refs:
+            return None
+        route = self._routes.pop(topic)
+        self._changed(topic)
+        return refs, route
+
+    def put(self, topic: bytes, refs: int, route: Any) -> None:
+        """Take over ``topic`` with ``refs`` references (from :meth:`take` on another shard)."""
+        self._refs[topic] = self._refs.get(topic, 0) + refs
+        self._routes[topic] = route
+        self._changed(topic)
 
     def _changed(self, topic: bytes) -> None:
         self._dirty.add(topic)
@@ -201,9 +240,10 @@ class Subscriber:
             subscribe = [t for t in dirty if t in refs and t not in sent]
             unsubscribe = [t for t in dirty if t not in refs and t in sent]
             commands: list[tuple[Any, ...]] = []
-            for verb, topics in (("SUBSCRIBE", subscribe), ("UNSUBSCRIBE", unsubscribe)):
-                for i in range(0, len(topics), _CHUNK):
-                    commands.append((verb, *topics[i : i + _CHUNK]))
+            for verb, topics in zip(self._verbs, (subscribe, unsubscribe), strict=True):
+                chunk = self._chunk
+                for i in range(0, len(topics), chunk):
+                    commands.append((verb, *topics[i : i + chunk]))
                 for topic in topics:
                     self._unanswered[topic] = self._unanswered.get(topic, 0) + 1
             sent.update(subscribe)
@@ -221,24 +261,44 @@ class Subscriber:
     async def _read(self, conn: AbstractConnection) -> None:
         loop = asyncio.get_running_loop()
         routes, on_message = self._routes, self._on_message
+        message, acks = self._message, self._acks
         while True:
-            reply = await conn.read_response(timeout=math.inf)
+            try:
+                reply = await conn.read_response(timeout=math.inf)
+            except ResponseError as exc:  # an error reply: the stream is still in step
+                self._refused(exc)
+                continue
             self._last_heard = loop.time()
             if type(reply) is not list:
                 continue  # PONG outside subscribed mode
             kind = reply[0]
-            if kind == b"message":
+            if kind == message:
                 route = routes.get(reply[1])
                 if route is not None:  # else: unsubscribed since it was sent
                     try:
                         on_message(route, reply[2])
                     except Exception:
                         log.exception("delivering an engine event failed")
-            elif kind == b"subscribe" or kind == b"unsubscribe":
+            elif kind in acks:
                 self._answered(reply[1])
 
+    def _refused(self, exc: ResponseError) -> None:
+        # Only an SSUBSCRIBE / SUNSUBSCRIBE can be refused: MOVED, its slot is another
+        # master's now. Which topic it was is not in the reply: the re-route checks them all.
+        log.warning("redis refused a subscription: %s", exc)
+        if self._on_moved is not None:
+            self._on_moved(b"")
+
     def _answered(self, topic: bytes) -> None:
-        left = self._unanswered.get(topic, 0) - 1
+        unanswered = self._unanswered.get(topic, 0)
+        if not unanswered:
+            # Nothing asked: Redis unsubscribed us by itself (sharded PUB/SUB, the topic's
+            # slot migrated to another master).
+            if topic in self._sent and self._on_moved is not None:
+                self._sent.discard(topic)
+                self._on_moved(topic)
+            return
+        left = unanswered - 1
         if left > 0:
             self._unanswered[topic] = left
             return
