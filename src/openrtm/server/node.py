@@ -354,14 +354,19 @@ class Node:
         dst_kind: HistoryDestinationKind,
         msg: Message,
         ts: int,
-    ) -> None:
+    ) -> asyncio.Future[None] | None:
         """Archive a message sent with ``history`` for the REST history API (spec §6.3).
 
-        Only text messages are archived; the others are silently not (as Agora does).
+        Only text messages are archived; the others are silently not (as Agora does), and
+        None is returned. Otherwise the write is under way at once (the message is routed
+        meanwhile), and the future says when it is committed: the sender's reply waits for
+        it (issue #15: nothing acknowledged is lost across a node's kill -9). Only messages
+        with ``history`` come here, so the message path of the others is unchanged.
         """
-        if msg.type is MessageType.TEXT:
-            record = HistoryRecord(src=src, dst=dst, dst_kind=dst_kind, payload=msg.text, ts=ts)
-            self.store.record_history(app_id, record)
+        if msg.type is not MessageType.TEXT:
+            return None
+        record = HistoryRecord(src=src, dst=dst, dst_kind=dst_kind, payload=msg.text, ts=ts)
+        return asyncio.ensure_future(self.store.put_history(app_id, record))
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run ``coro`` in the background, keeping a reference and logging its failure."""

@@ -304,6 +304,17 @@ class Store(Protocol):
     def record_history(self, app_id: str, record: HistoryRecord) -> None:
         """Enqueue a message for the history archive without waiting (spec §6.3)."""
 
+    async def put_history(self, app_id: str, record: HistoryRecord) -> None:
+        """Archive a message and return once it is committed (spec §6.3).
+
+        What a message sent with ``history`` waits for before its sender's reply (issue #15:
+        nothing acknowledged is lost across a node's kill -9). Ordered with every other
+        operation, like :meth:`record_history`.
+
+        Raises:
+            StoreError: the archive could not be written.
+        """
+
     async def history(
         self, app_id: str, start_ms: int, end_ms: int, limit: int
     ) -> list[HistoryRecord]:

@@ -136,6 +136,10 @@ class RedisStore(RedisWriter):
     def record_history(self, app_id: str, record: HistoryRecord) -> None:
         self._enqueue(redis_history.record(self.keys, app_id, record))
 
+    async def put_history(self, app_id: str, record: HistoryRecord) -> None:
+        # The pipeline's reply is Redis's acknowledgement (with appendfsync always, on disk).
+        await self._submit(redis_history.record(self.keys, app_id, record))
+
     async def history(
         self, app_id: str, start_ms: int, end_ms: int, limit: int
     ) -> list[HistoryRecord]:

@@ -125,6 +125,9 @@ class SqliteStore(SqliteWriter):
     def record_history(self, app_id: str, record: HistoryRecord) -> None:
         self._enqueue(lambda conn: sqlite_history.record(conn, app_id, record))
 
+    async def put_history(self, app_id: str, record: HistoryRecord) -> None:
+        await self._submit(lambda conn: sqlite_history.record(conn, app_id, record))
+
     async def history(
         self, app_id: str, start_ms: int, end_ms: int, limit: int
     ) -> list[HistoryRecord]:
