@@ -116,6 +116,36 @@ async def test_media_uploaded_on_one_node_downloads_on_another(
     assert await carol.download_media(message.media_id) == data
 
 
+async def test_a_media_ticket_of_one_node_is_good_on_every_node(
+    cluster: Cluster, connect: ConnectFactory
+) -> None:
+    # Issue #15: media through any node's HTTP face (no per-node URL needed). The ticket key
+    # is shared through Redis, and the ticket's session is checked with Presence.
+    alice = await connect(cluster.nodes[0], "alice")
+    ticket = alice.media_ticket
+    assert ticket is not None
+    auth = {"Authorization": f"Bearer {ticket}"}
+    data = os.urandom(20_000)
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            cluster.nodes[1].http_url + "media", data=data, headers=auth
+        ) as response:
+            assert response.status == 200, await response.text()
+            media_id = (await response.json())["media_id"]
+        async with http.get(cluster.nodes[2].http_url + f"media/{media_id}", headers=auth) as got:
+            assert (got.status, await got.read()) == (200, data)
+        # A forged or ended session's ticket is refused on every node (spec §4.16: 102).
+        forged = {"Authorization": f"Bearer {ticket[:-2]}xx"}
+        async with http.post(
+            cluster.nodes[1].http_url + "media", data=b"x", headers=forged
+        ) as response:
+            assert response.status == 401
+        await alice.logout()
+        for node in cluster.nodes:
+            async with http.get(node.http_url + f"media/{media_id}", headers=auth) as got:
+                assert got.status == 401
+
+
 async def test_every_node_is_ready(cluster: Cluster) -> None:
     for node in cluster.nodes:
         assert await rest(node, "GET", "/readyz") == (200, {"status": "ready"})

@@ -271,3 +271,12 @@ async def test_concurrent_records_and_takes_interleave_correctly(store: Store) -
             assert seen == sorted(seen)
             seen = [e.ms for e in got_channels if e.uid == f"p{p}"]
             assert seen == sorted(seen)
+
+
+async def test_a_secret_is_made_once_and_then_kept(store: Store) -> None:
+    # Store.secret: e.g. the media ticket key, the same for every node on the store.
+    async with asyncio.timeout(timeout()):
+        first = await store.secret("one")
+        assert len(first) == 32
+        assert await store.secret("one") == first
+        assert await store.secret("two") != first

@@ -490,5 +490,16 @@ class Store(Protocol):
         between its rename and its commit).
         """
 
+    async def secret(self, name: str) -> bytes:
+        """Return the 32-byte random secret ``name``, made on first use and then the same for
+        every node on this store (e.g. the key that signs media tickets, services/media.py).
+
+        A store of one process (SQLite) keeps it for its lifetime only: nothing outlives the
+        process that the secret protects (login sessions).
+
+        Raises:
+            StoreError: the store could not be read.
+        """
+
     async def flush(self) -> None:
         """Return once everything enqueued before the call is committed (or has failed)."""

@@ -19,6 +19,8 @@ a crash of Redis too; with ``everysec``, up to a second of it may not (docs/depl
 
 from __future__ import annotations
 
+import secrets
+
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -42,7 +44,7 @@ from openrtm.store.base import (
     MediaRecord,
     UserEventRecord,
 )
-from openrtm.store.redis_writer import DEFAULT_TIMEOUT_S, RedisWriter
+from openrtm.store.redis_writer import DEFAULT_TIMEOUT_S, Pipelined, RedisWriter
 
 __all__ = ["RedisStore"]
 
@@ -135,6 +137,16 @@ class RedisStore(RedisWriter):
 
     def record_history(self, app_id: str, record: HistoryRecord) -> None:
         self._enqueue(redis_history.record(self.keys, app_id, record))
+
+    async def secret(self, name: str) -> bytes:
+        # The first node to ask makes it (SET NX); every node reads back the one that won
+        # (GET after it, in the same round trip). Not under an App: it is the deployment's,
+        # like its nodes.
+        key = self.keys.secret(name)
+        fresh = secrets.token_bytes(32)
+        return await self._submit(
+            Pipelined([("SET", key, fresh, "NX"), ("GET", key)], lambda r: bytes(r[1]))
+        )
 
     async def put_history(self, app_id: str, record: HistoryRecord) -> None:
         # The pipeline's reply is Redis's acknowledgement (with appendfsync always, on disk).

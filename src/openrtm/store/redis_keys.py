@@ -30,6 +30,8 @@ key                                       type                what
 ``P:attrs:apps``                          SET                 Apps with such channels
 ``P:{media}:rec:<media_id>``              STRING              an uploaded object's record
 ``P:{media}:expiry``                      ZSET                ``app\\nmedia_id``, score = expiry
+``P:secret:<name>``                       STRING              a deployment-wide random secret
+                                                              (the media ticket key), SET NX
 ========================================  ==================  ===================================
 
 One receiver's inbox, one channel's attributes, one App's history and events each live in one
@@ -116,6 +118,10 @@ class RedisKeys:
         return f"{self.prefix}:{{{app_id}}}:attrs:channels"
 
     # -- media records (spec §1.6, §5.2) ---------------------------------------------------
+
+    def secret(self, name: str) -> str:
+        """A secret shared by every node (Store.secret): the deployment's, not an App's."""
+        return f"{self.prefix}:secret:{name}"
 
     def media_record(self, media_id: str) -> str:
         return self.media_record_prefix + media_id

@@ -12,6 +12,8 @@ only picks how its operation runs: awaited until committed (``_submit``) or fire
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import partial
 
 from openrtm.store import (
@@ -60,6 +62,10 @@ class SqliteStore(SqliteWriter):
         path: the database file (the server uses ``<data dir>/openrtm.sqlite3``); missing parent
             directories are created.
     """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(path)
+        self._secrets: dict[str, bytes] = {}
 
     # -- REST user and channel events (spec §7.5) ------------------------------------------
 
@@ -124,6 +130,10 @@ class SqliteStore(SqliteWriter):
 
     def record_history(self, app_id: str, record: HistoryRecord) -> None:
         self._enqueue(lambda conn: sqlite_history.record(conn, app_id, record))
+
+    async def secret(self, name: str) -> bytes:
+        # One process serves this store: a secret in memory is shared by all it serves.
+        return self._secrets.setdefault(name, secrets.token_bytes(32))
 
     async def put_history(self, app_id: str, record: HistoryRecord) -> None:
         await self._submit(lambda conn: sqlite_history.record(conn, app_id, record))
