@@ -117,6 +117,7 @@ class Node:
             handle_ttl=config.history_handle_ttl,
             max_handles_per_app=config.history_max_handles_per_app,
             rate=config.history_rate,
+            shared=config.clustered,
         )
         """The REST history API's queries and counts (spec §7.4)."""
         self.media = MediaService(self)

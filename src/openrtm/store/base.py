@@ -490,6 +490,40 @@ class Store(Protocol):
         between its rename and its commit).
         """
 
+    async def count_call(self, app_id: str, budget: str, window_ms: int) -> int:
+        """Count one call of ``app_id`` against ``budget`` for every node on this store.
+
+        A fixed window of ``window_ms`` that starts at its first call. Returns the calls in
+        the current window, this one included: the caller compares it with the budget (spec
+        §5.4's per-App REST budgets, shared by the nodes of a cluster; a single node counts
+        in memory and never calls this).
+
+        Raises:
+            StoreError: the count could not be made.
+        """
+
+    async def query_handle_create(
+        self, app_id: str, handle: str, ttl_ms: int, max_handles: int
+    ) -> int | None:
+        """Record the pending REST history query ``handle`` of ``app_id`` for ``ttl_ms``.
+
+        Returns None if recorded; else the App holds ``max_handles`` live handles already, and
+        the ms until its oldest expires is returned (spec §7.4; server/history.py).
+
+        Raises:
+            StoreError: the handle could not be recorded.
+        """
+
+    async def query_handle_finish(self, app_id: str, handle: str, result: bytes) -> None:
+        """Store ``result`` (non-empty, opaque) as the outcome of ``handle``, if it lives."""
+
+    async def query_handle_get(self, app_id: str, handle: str) -> bytes | None:
+        """The outcome of ``handle``: None if unknown or expired, ``b""`` while in progress.
+
+        Raises:
+            StoreError: the store could not be read.
+        """
+
     async def secret(self, name: str) -> bytes:
         """Return the 32-byte random secret ``name``, made on first use and then the same for
         every node on this store (e.g. the key that signs media tickets, services/media.py).

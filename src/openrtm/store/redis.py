@@ -31,6 +31,7 @@ from openrtm.store import (
     redis_history,
     redis_inbox,
     redis_media,
+    redis_scripts,
 )
 from openrtm.store.base import (
     EVENTS_PER_TAKE,
@@ -137,6 +138,41 @@ class RedisStore(RedisWriter):
 
     def record_history(self, app_id: str, record: HistoryRecord) -> None:
         self._enqueue(redis_history.record(self.keys, app_id, record))
+
+    # -- shared REST state (spec §5.4, §7.4) -----------------------------------------------
+
+    async def count_call(self, app_id: str, budget: str, window_ms: int) -> int:
+        key = self.keys.call_count(app_id, budget)
+        command = ("EVALSHA", redis_scripts.CALL_COUNT.sha, 1, key, window_ms)
+        return await self._submit(Pipelined([command], lambda replies: int(replies[0])))
+
+    async def query_handle_create(
+        self, app_id: str, handle: str, ttl_ms: int, max_handles: int
+    ) -> int | None:
+        command = (
+            "EVALSHA",
+            redis_scripts.QUERY_HANDLE_CREATE.sha,
+            2,
+            self.keys.query_handle(app_id, handle),
+            self.keys.query_handles(app_id),
+            handle,
+            ttl_ms,
+            max_handles,
+        )
+        return await self._submit(
+            Pipelined([command], lambda r: None if int(r[0]) < 0 else int(r[0]))
+        )
+
+    async def query_handle_finish(self, app_id: str, handle: str, result: bytes) -> None:
+        key = self.keys.query_handle(app_id, handle)
+        command = ("EVALSHA", redis_scripts.QUERY_HANDLE_FINISH.sha, 1, key, result)
+        await self._submit(Pipelined([command], lambda replies: None))
+
+    async def query_handle_get(self, app_id: str, handle: str) -> bytes | None:
+        key = self.keys.query_handle(app_id, handle)
+        return await self._submit(
+            Pipelined([("GET", key)], lambda r: None if r[0] is None else bytes(r[0]))
+        )
 
     async def secret(self, name: str) -> bytes:
         # The first node to ask makes it (SET NX); every node reads back the one that won

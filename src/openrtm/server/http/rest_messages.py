@@ -144,7 +144,7 @@ async def send_peer_message(request: web.Request) -> web.Response:
     problem = peer_message_error(msg)
     if problem is not None:
         raise RestError(400, "bad_request", f"invalid payload: {problem}")
-    check_rate(request, Budget.MESSAGES, caller.app_id)
+    await check_rate(request, Budget.MESSAGES, caller.app_id)
     node = request.app[NODE]
     sender = _RestSender(caller.app_id, user_id)
     if wait:
@@ -239,7 +239,7 @@ async def send_channel_message(request: web.Request) -> web.Response:
     problem = message_error(msg)
     if problem is not None:
         raise RestError(400, "bad_request", f"invalid payload: {problem}")
-    check_rate(request, Budget.MESSAGES, caller.app_id)
+    await check_rate(request, Budget.MESSAGES, caller.app_id)
     archived = request.app[NODE].channels.send_as(
         caller.app_id,
         user_id,
