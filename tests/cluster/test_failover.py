@@ -135,5 +135,31 @@ async def test_redis_down_refuses_what_needs_it_with_its_failure_code(
     assert loop.time() - started < unit(5)
 
 
+async def test_a_message_with_history_is_archived_before_its_reply(
+    make_cluster: ClusterFactory, connect: ConnectFactory
+) -> None:
+    # Issue #15: nothing acknowledged is lost. A message sent with history is answered only
+    # once Redis has its archive record; with Redis gone it is refused with the operation's
+    # FAILURE code (spec §4.10, §4.11: 1) instead of being acknowledged and lost.
+    cluster = make_cluster(1, presence_ttl=TTL)
+    alice = await connect(cluster.nodes[0], "alice")
+    room = alice.create_channel("room")
+    await room.join()
+    history = {"enableHistoricalMessaging": True}
+    await room.send_message("kept", history)
+    cluster.redis.kill()
+    await until(lambda: _all_status(cluster, 503), timeout=unit(10))
+    # Without history nothing durable is promised: the node's own members still hear it.
+    await room.send_message("not kept")
+    for send in (
+        lambda: room.send_message("lost?", history),
+        lambda: alice.send_message_to_peer("lost?", "alice", history),
+    ):
+        with pytest.raises(openrtm.RtmError) as info:
+            await send()
+        assert not isinstance(info.value, openrtm.RtmTimeoutError)
+        assert info.value.code == 1
+
+
 async def _all_status(cluster: Cluster, status: int) -> bool:
     return all([await readiness(node.http_url) == status for node in cluster.nodes])

@@ -86,7 +86,9 @@ async def test_user_and_channel_events_are_read_from_any_node(
             status, body = await rest(node, "GET", f"{base}/channel_events")
             assert status == 200
             channels.extend((e["group_id"], e["user_id"], e["type"]) for e in body["events"])
-            await asyncio.sleep(0.2)
+        # The App's budget is shared by the nodes (spec §5.4: 10 reads a second in all):
+        # six reads a round, one round a window.
+        await asyncio.sleep(1.1)
     assert users == [("alice", "Login"), ("bob", "Login"), ("bob", "Logout")]
     assert channels == [("room", "alice", "Join")]
 
@@ -114,6 +116,85 @@ async def test_media_uploaded_on_one_node_downloads_on_another(
     carol = await connect(cluster.nodes[2], "carol")
     assert message.media_id is not None
     assert await carol.download_media(message.media_id) == data
+
+
+async def test_a_history_query_made_on_one_node_is_polled_on_any(
+    cluster: Cluster, connect: ConnectFactory, app_id: str
+) -> None:
+    # Issue #15: the handle and its result are in Redis, not in the memory of the node that
+    # made the query (spec §7.4).
+    alice = await connect(cluster.nodes[0], "alice")
+    room = alice.create_channel("room")
+    await room.join()
+    await room.send_message("archived", {"enableHistoricalMessaging": True})
+    base = f"/dev/v2/project/{app_id}/rtm/message/history/query"
+    query = {
+        "filter": {
+            "source": "alice",
+            "destination": "room",
+            "start_time": "2000-01-01T00:00:00Z",
+            "end_time": "2100-01-01T00:00:00Z",
+        },
+        "limit": 20,
+    }
+    status, body = await rest(cluster.nodes[0], "POST", base, query)
+    assert status == 200, body
+    handle = body["location"].rsplit("/", 1)[1]
+    for node in (cluster.nodes[1], cluster.nodes[2]):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + unit(5)
+        while True:
+            status, body = await rest(node, "GET", f"{base}/{handle}")
+            assert status == 200, body
+            if body["code"] == "ok":
+                break
+            assert loop.time() < deadline
+            await asyncio.sleep(0.2)
+        assert [(m["src"], m["dst"], m["payload"]) for m in body["messages"]] == [
+            ("alice", "room", "archived")
+        ]
+    status, body = await rest(cluster.nodes[2], "GET", f"{base}/{handle}x")
+    assert status == 410, body
+
+
+async def test_rest_rate_limits_are_per_app_across_nodes(cluster: Cluster, app_id: str) -> None:
+    # Spec §5.4: 10 event reads a second per App; with three nodes, still 10 in all (not 30).
+    path = f"/dev/v2/project/{app_id}/rtm/vendor/user_events"
+    statuses = await asyncio.gather(*(rest(cluster.nodes[i % 3], "GET", path) for i in range(15)))
+    codes = sorted(status for status, _ in statuses)
+    assert codes == [200] * 10 + [429] * 5
+    await asyncio.sleep(1.1)  # the next window
+    assert (await rest(cluster.nodes[1], "GET", path))[0] == 200
+
+
+async def test_a_media_ticket_of_one_node_is_good_on_every_node(
+    cluster: Cluster, connect: ConnectFactory
+) -> None:
+    # Issue #15: media through any node's HTTP face (no per-node URL needed). The ticket key
+    # is shared through Redis, and the ticket's session is checked with Presence.
+    alice = await connect(cluster.nodes[0], "alice")
+    ticket = alice.media_ticket
+    assert ticket is not None
+    auth = {"Authorization": f"Bearer {ticket}"}
+    data = os.urandom(20_000)
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            cluster.nodes[1].http_url + "media", data=data, headers=auth
+        ) as response:
+            assert response.status == 200, await response.text()
+            media_id = (await response.json())["media_id"]
+        async with http.get(cluster.nodes[2].http_url + f"media/{media_id}", headers=auth) as got:
+            assert (got.status, await got.read()) == (200, data)
+        # A forged or ended session's ticket is refused on every node (spec §4.16: 102).
+        forged = {"Authorization": f"Bearer {ticket[:-2]}xx"}
+        async with http.post(
+            cluster.nodes[1].http_url + "media", data=b"x", headers=forged
+        ) as response:
+            assert response.status == 401
+        await alice.logout()
+        for node in cluster.nodes:
+            async with http.get(node.http_url + f"media/{media_id}", headers=auth) as got:
+                assert got.status == 401
 
 
 async def test_every_node_is_ready(cluster: Cluster) -> None:

@@ -80,6 +80,24 @@ async def test_presence_tracks_the_latest_session(engine: NodeFactory) -> None:
     assert await presence.online("app", []) == {}
 
 
+async def test_a_session_is_adopted_only_while_it_is_the_users(engine: NodeFactory) -> None:
+    # docs/protocol.md §3.2: a resume on another node adopts the session; nothing changes for
+    # anyone else (still online, same attributes, same members).
+    presence = (await engine()).presence
+    assert await presence.session_of("app", "alice") is None
+    await presence.add_session("app", "alice", "s1")
+    await presence.set_user_attributes("app", "alice", "s1", {"a": "1"})
+    await presence.join_channel("app", "ch", "alice")
+    assert await presence.session_of("app", "alice") == "s1"
+    assert await presence.adopt_session("app", "alice", "s1", ["ch"]) is True
+    assert await presence.get_user_attributes("app", "alice") == {"a": "1"}
+    assert await presence.channel_counts("app", ["ch"]) == {"ch": 1}
+    assert await presence.adopt_session("app", "alice", "old", []) is False
+    assert await presence.session_of("app", "alice") == "s1"
+    await presence.release_session("app", "alice", "gone", ["ch"])  # another's: no effect
+    assert await presence.session_of("app", "alice") == "s1"
+
+
 async def test_presence_never_crosses_apps(engine: NodeFactory) -> None:
     presence = (await engine()).presence
     await presence.add_session("app1", "alice", "s1")

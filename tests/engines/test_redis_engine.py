@@ -173,6 +173,29 @@ async def test_a_dead_nodes_users_go_offline_and_leave(redis_engine: RedisNodes)
     assert survivor.engine.liveness.reaped == ["node2"]
 
 
+async def test_a_handed_over_session_outlives_its_old_node(redis_engine: RedisNodes) -> None:
+    # docs/protocol.md §3.2: once a node adopted a session (and its memberships) and the old
+    # holder released it, the old holder's death takes nothing with it.
+    _, make = redis_engine
+    ttl = unit(1)
+    taker, holder = await make(ttl=ttl), await make(ttl=ttl)
+    taker.broker.follow("app", "bob")
+    taker.broker.subscribe_channel("app", "ch")
+    await holder.presence.add_session("app", "bob", "s-bob")
+    await holder.presence.join_channel("app", "ch", "bob")
+    assert await taker.presence.adopt_session("app", "bob", "s-bob", ["ch"]) is True
+    await holder.presence.release_session("app", "bob", "s-bob", ["ch"])
+    assert holder.engine is not None
+    await holder.engine.abort()  # kill -9 after the handover
+    await asyncio.sleep(ttl * 2 + unit(1))  # reaped by now, had it still listed bob
+    assert await taker.presence.session_of("app", "bob") == "s-bob"
+    assert await taker.presence.channel_counts("app", ["ch"]) == {"ch": 1}
+    assert ("app", "bob", "OFFLINE") not in taker.handler.presence
+    # The taker lists them as its own: its end is heard as usual.
+    assert await taker.presence.remove_session("app", "bob", "s-bob") is True
+    assert await taker.presence.leave_channel("app", "ch", "bob") == 0
+
+
 async def test_redis_down_fails_fast_and_recovers(redis_engine: RedisNodes) -> None:
     server, make = redis_engine
     n1, n2 = await make("alice", ttl=unit(3)), await make("bob", ttl=unit(3))

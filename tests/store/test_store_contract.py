@@ -271,3 +271,45 @@ async def test_concurrent_records_and_takes_interleave_correctly(store: Store) -
             assert seen == sorted(seen)
             seen = [e.ms for e in got_channels if e.uid == f"p{p}"]
             assert seen == sorted(seen)
+
+
+async def test_a_secret_is_made_once_and_then_kept(store: Store) -> None:
+    # Store.secret: e.g. the media ticket key, the same for every node on the store.
+    async with asyncio.timeout(timeout()):
+        first = await store.secret("one")
+        assert len(first) == 32
+        assert await store.secret("one") == first
+        assert await store.secret("two") != first
+
+
+async def test_calls_are_counted_per_app_and_budget_in_a_window(store: Store) -> None:
+    # Spec §5.4 per-App REST budgets, shared by the nodes of a cluster.
+    async with asyncio.timeout(timeout()):
+        assert [await store.count_call("app", "messages", 60_000) for _ in range(3)] == [1, 2, 3]
+        assert await store.count_call("app", "events", 60_000) == 1
+        assert await store.count_call("other", "messages", 60_000) == 1
+        assert await store.count_call("app", "short", 50) == 1
+        await asyncio.sleep(0.1)
+        assert await store.count_call("app", "short", 50) == 1  # a new window
+
+
+async def test_history_query_handles_are_shared_and_bounded(store: Store) -> None:
+    # Spec §7.4: a handle is pending, then holds its result, for its TTL; an App holds at most
+    # so many at once; Apps never see each other's.
+    async with asyncio.timeout(timeout()):
+        assert await store.query_handle_get("app", "h1") is None
+        assert await store.query_handle_create("app", "h1", 60_000, 2) is None
+        assert await store.query_handle_get("app", "h1") == b""
+        assert await store.query_handle_get("other", "h1") is None
+        await store.query_handle_finish("app", "h1", b"result")
+        assert await store.query_handle_get("app", "h1") == b"result"
+        assert await store.query_handle_create("app", "h2", 60_000, 2) is None
+        retry = await store.query_handle_create("app", "h3", 60_000, 2)
+        assert retry is not None
+        assert 0 < retry <= 60_000
+        assert await store.query_handle_create("other", "h3", 60_000, 2) is None
+        assert await store.query_handle_create("app", "short", 50, 5) is None
+        await asyncio.sleep(0.1)
+        assert await store.query_handle_get("app", "short") is None
+        await store.query_handle_finish("app", "short", b"late")  # expired: not revived
+        assert await store.query_handle_get("app", "short") is None

@@ -96,3 +96,21 @@ async def test_history_survives_reopening(store_factory: StoreFactory) -> None:
             ]
         finally:
             await second.close()
+
+
+async def test_put_history_is_committed_when_it_returns(store_factory: StoreFactory) -> None:
+    # Issue #15: a message sent with history is archived before its sender's reply. What
+    # put_history returned for is there for a second store on the same data (another node),
+    # in order with what was recorded without waiting before it.
+    async with asyncio.timeout(timeout(2)):
+        first = store_factory()
+        await first.open()
+        second = store_factory()
+        await second.open()
+        try:
+            first.record_history("app", message(0))
+            await first.put_history("app", message(1))
+            assert await second.history("app", T0, T0 + 2, limit=10) == [message(0), message(1)]
+        finally:
+            await first.close()
+            await second.close()

@@ -26,6 +26,8 @@ __all__ = [
     "ChannelMessageEvent",
     "EngineHandler",
     "EngineUnavailable",
+    "HandedOver",
+    "HandoverAsked",
     "InboxChanged",
     "MemberJoined",
     "MemberLeft",
@@ -33,6 +35,7 @@ __all__ = [
     "PeerMessageEvent",
     "Presence",
     "SessionClaimed",
+    "SessionHandover",
     "UserEvent",
 ]
 
@@ -124,6 +127,42 @@ class CallEvent(UserEvent, tag="call"):
     text: str = ""
     channel: str = ""
     reason: str = ""
+
+
+class SessionHandover(msgspec.Struct, kw_only=True, gc=False):
+    """What a detached session holds, handed from its node to the node it resumes on.
+
+    docs/protocol.md §3.2 (a resume may land on any node). ``channels``: joined channels
+    with the member count last pushed; ``backlog`` and ``missed_messages``: the encoded
+    pushes kept while detached (Session.keep_missed_pushes); ``unacked``: the peer messages
+    pushed but not acknowledged, oldest first. Stored offline messages stay in the store and
+    are replayed from there.
+    """
+
+    channels: dict[str, int]
+    following: list[str]
+    user_attrs: dict[str, str]
+    unreachable: bool
+    backlog: list[bytes]
+    missed_messages: list[bytes]
+    unacked: list[PeerMessageEvent]
+
+
+class HandoverAsked(UserEvent, tag="handover_ask"):
+    """A node asks for the session ``session_id`` of this user: a login resumes it there.
+
+    ``ticket`` names the asking login, so that its answer is told apart from another's.
+    """
+
+    session_id: str
+    ticket: str
+
+
+class HandedOver(UserEvent, tag="handed_over"):
+    """The answer to :class:`HandoverAsked`: the session, or None if it is not held here."""
+
+    ticket: str
+    session: SessionHandover | None = None
 
 
 class ChannelEvent(msgspec.Struct, tag_field="e", kw_only=True, gc=False):
@@ -277,3 +316,22 @@ class Presence(Protocol):
 
     async def channel_counts(self, app_id: str, channels: list[str]) -> dict[str, int]:
         """Return the member count of each of ``channels`` (0 for an unknown channel)."""
+
+    async def session_of(self, app_id: str, uid: str) -> str | None:
+        """Return the id of ``uid``'s live session on any node, or None when it is offline."""
+
+    async def adopt_session(
+        self, app_id: str, uid: str, session_id: str, channels: list[str]
+    ) -> bool:
+        """Make this node the holder of ``session_id``, begun on another node, and of its
+        memberships of ``channels`` (a resume on a different node, docs/protocol.md §3.2).
+
+        Nothing changes for other nodes' views: no session starts, no member joins. Returns
+        False, recording nothing, when the user has another session now.
+        """
+
+    async def release_session(
+        self, app_id: str, uid: str, session_id: str, channels: list[str]
+    ) -> None:
+        """Forget, on this node only, a session handed over to another node and its
+        memberships of ``channels``: the shared records stay (the new holder adopted them)."""

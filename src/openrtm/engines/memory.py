@@ -126,3 +126,17 @@ class MemoryPresence:
         if len(members) <= limit:
             return list(members)
         return random.sample(sorted(members), limit)
+
+    async def session_of(self, app_id: str, uid: str) -> str | None:
+        return self._sessions.get((app_id, uid))
+
+    async def adopt_session(
+        self, app_id: str, uid: str, session_id: str, channels: list[str]
+    ) -> bool:
+        # One process, one registry: the session and its memberships are recorded already.
+        return self._sessions.get((app_id, uid)) == session_id
+
+    async def release_session(
+        self, app_id: str, uid: str, session_id: str, channels: list[str]
+    ) -> None:
+        pass  # nothing is recorded per node

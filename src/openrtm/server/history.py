@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, Literal, TypedDict, TypeGuard
 
+import msgspec
+
 from openrtm.protocol.limits import CallWindows, RateLimit, is_valid_user_id
 from openrtm.store.base import HistoryOrder, HistoryRecord, Store, StoreError
 
@@ -331,6 +333,10 @@ class HistoryQueries:
         max_handles_per_app: live handles one App may hold; more are refused.
         rate: the call budget of each App, shared by create, poll and count (spec §5.4).
         clock: monotonic seconds; a test may pass its own.
+        shared: the nodes of a cluster share the handles, results and budgets through the
+            store (issue #15), so that a poll works on any node: :meth:`open_query`,
+            :meth:`read_query` and :meth:`count` then use the store. Otherwise they live in
+            this object's memory.
     """
 
     def __init__(
@@ -341,8 +347,11 @@ class HistoryQueries:
         max_handles_per_app: int = 64,
         rate: RateLimit = HISTORY_RATE,
         clock: Callable[[], float] = time.monotonic,
+        shared: bool = False,
     ) -> None:
         self._store = store
+        self._shared = shared
+        self._shared_runs: set[asyncio.Task[None]] = set()
         self._ttl = handle_ttl
         self._max_handles = max_handles_per_app
         self._rate = rate
@@ -396,6 +405,52 @@ class HistoryQueries:
         assert entry.messages is not None
         return HistoryPoll(OK, entry.messages)
 
+    async def open_query(self, app_id: str, query: HistoryQuery) -> str:
+        """:meth:`create`, on any node of a cluster (the handle is in the store).
+
+        Raises:
+            HistoryTooOften: the App is over its call budget.
+            TooManyHandles: the App already holds ``max_handles_per_app`` live handles.
+            StoreError: the store failed.
+        """
+        if not self._shared:
+            return self.create(app_id, query)
+        await self._allow_shared(app_id)
+        handle = secrets.token_urlsafe(24)
+        retry_ms = await self._store.query_handle_create(
+            app_id, handle, int(self._ttl * 1000), self._max_handles
+        )
+        if retry_ms is not None:
+            raise TooManyHandles(
+                "too many live history queries for this app; poll or let them expire",
+                retry_after=retry_ms / 1000,
+            )
+        task = asyncio.get_running_loop().create_task(self._run_shared(app_id, handle, query))
+        self._shared_runs.add(task)
+        task.add_done_callback(self._shared_runs.discard)
+        return handle
+
+    async def read_query(self, app_id: str, handle: str) -> HistoryPoll:
+        """:meth:`poll`, on any node of a cluster (the result is in the store).
+
+        Raises:
+            HistoryTooOften: the App is over its call budget.
+            HandleGone: the handle is unknown, expired or another App's.
+            StoreError: the store failed, or failed to run the query.
+        """
+        if not self._shared:
+            return self.poll(app_id, handle)
+        await self._allow_shared(app_id)
+        raw = await self._store.query_handle_get(app_id, handle)
+        if raw is None:
+            raise HandleGone("unknown or expired history query handle")
+        if not raw:
+            return HistoryPoll(IN_PROGRESS, [])
+        status, messages = _decode_outcome(raw)
+        if status != OK:
+            raise StoreError("the history query failed")
+        return HistoryPoll(OK, messages)
+
     async def count(self, app_id: str, history_filter: HistoryFilter) -> int:
         """Count the App's archived messages that match ``history_filter``.
 
@@ -403,7 +458,10 @@ class HistoryQueries:
             HistoryTooOften: the App is over its call budget.
             StoreError: the store failed.
         """
-        self._allow(app_id)
+        if self._shared:
+            await self._allow_shared(app_id)
+        else:
+            self._allow(app_id)
         f = history_filter
         return await self._store.history_count(
             app_id,
@@ -425,6 +483,7 @@ class HistoryQueries:
             self._timer.cancel()
             self._timer = None
         tasks = [h.task for h in self._handles.values() if h.task is not None and not h.done]
+        tasks.extend(self._shared_runs)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -442,6 +501,40 @@ class HistoryQueries:
             )
         self._expire(now)
         return now
+
+    async def _allow_shared(self, app_id: str) -> None:
+        rate = self._rate
+        calls = await self._store.count_call(app_id, "history", int(rate.window * 1000))
+        if calls > rate.calls:
+            raise HistoryTooOften(
+                f"more than {rate.calls} history calls in {rate.window:g} s for this app"
+            )
+
+    async def _run_shared(self, app_id: str, handle: str, query: HistoryQuery) -> None:
+        # Run on the node that created the handle; the outcome goes to the store, where a
+        # poll on any node reads it. A node that dies meanwhile leaves the handle "in
+        # progress" until it expires (docs/deployment.md, Limits).
+        f = query.filter
+        try:
+            records = await self._store.history_query(
+                app_id,
+                source=f.source,
+                destination=f.destination,
+                start_ms=f.start_ms,
+                end_ms=f.end_ms,
+                order=query.order,
+                offset=query.offset,
+                limit=query.limit,
+            )
+        except Exception as exc:
+            log.warning("history query failed app=%s error=%s", app_id, type(exc).__name__)
+            outcome = _encode_outcome(("failed", []))
+        else:
+            outcome = _encode_outcome((OK, [_message(r) for r in records]))
+        try:
+            await self._store.query_handle_finish(app_id, handle, outcome)
+        except StoreError as exc:
+            log.warning("history query result not kept app=%s: %s", app_id, exc)
 
     async def _run(self, entry: _Handle, app_id: str, query: HistoryQuery) -> None:
         f = query.filter
@@ -498,3 +591,8 @@ class HistoryQueries:
 
 def _message(record: HistoryRecord) -> HistoryMessage:
     return {"src": record.src, "dst": record.dst, "payload": record.payload, "ts": record.ts}
+
+
+# A shared query's outcome in the store: (status, messages), msgpack.
+_encode_outcome = msgspec.msgpack.Encoder().encode
+_decode_outcome = msgspec.msgpack.Decoder(tuple[str, list[HistoryMessage]]).decode

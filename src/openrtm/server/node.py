@@ -18,6 +18,8 @@ from openrtm.engines.base import (
     CallEvent,
     ChannelEvent,
     EngineUnavailable,
+    HandedOver,
+    HandoverAsked,
     InboxChanged,
     PeerDelivered,
     PeerMessageEvent,
@@ -31,6 +33,7 @@ from openrtm.protocol.codes import CloseCode, MessageType, PeerOnlineState
 from openrtm.protocol.messages import ClientMessage, Message
 from openrtm.server.auth import Authenticator
 from openrtm.server.config import ServerConfig
+from openrtm.server.handover import Handovers
 from openrtm.server.history import HistoryQueries
 from openrtm.server.hub import Hub
 from openrtm.server.services.attributes import AttributeService
@@ -114,10 +117,13 @@ class Node:
             handle_ttl=config.history_handle_ttl,
             max_handles_per_app=config.history_max_handles_per_app,
             rate=config.history_rate,
+            shared=config.clustered,
         )
         """The REST history API's queries and counts (spec §7.4)."""
         self.media = MediaService(self)
         """Media objects and their counters ``bytes_in`` / ``bytes_out`` (read by metrics)."""
+        self.handover = Handovers(self)
+        """Resumes of sessions held by another node (docs/protocol.md §3.2)."""
         self.handlers: dict[type[ClientMessage], Handler] = {
             **self.login.handlers(),
             **self.peers.handlers(),
@@ -133,6 +139,7 @@ class Node:
             InboxChanged: lambda session, _: self.spawn(self.peers.replay_inbox(session)),
             CallEvent: self.invitations.on_event,
             SessionClaimed: self._claimed,
+            HandoverAsked: self.handover.asked,
         }
         missing = set(REQUEST_TYPES.values()) - set(self.handlers)
         if missing:
@@ -285,6 +292,41 @@ class Node:
             detached.unreachable = False
             self.broker.publish_presence(detached.app_id, detached.uid, _ONLINE)
 
+    def adopt_detached(self, session: Session) -> None:
+        """Keep ``session``, handed over by another node, as detached here until resumed.
+
+        It ends after the grace period if the login that asked for it is gone meanwhile.
+        """
+        self._detached.add(session)
+        session.link_timer = self.timers.call_later(
+            self.config.session_grace, lambda: self._grace_over(session)
+        )
+
+    def drop_handed_over(self, session: Session) -> None:
+        """Forget ``session``, handed over to another node, without a word to anyone.
+
+        Unlike :meth:`end_session`: no MemberLeft, no OFFLINE, no Logout event, nothing
+        stored from its unacknowledged messages (the other node has them); only this node's
+        interest goes. Invitations in progress fail as on a lost session.
+        """
+        if not session.fire(SessionEvent.CLOSE):
+            return
+        self._ended_deliveries += session.last_delivery
+        self._detached.discard(session)
+        for timer in (session.login_timer, session.token_timer, session.link_timer):
+            if timer is not None:
+                timer.cancel()
+        session.login_timer = session.token_timer = session.link_timer = None
+        session.inflight.clear()
+        session.backlog = session.missed_messages = None
+        self.invitations.session_ended(session)
+        for channel in list(session.channels):
+            if session.channels.pop(channel) > 0:  # a join under way undoes itself
+                self.hub.remove_member(session, channel)
+        for uid in list(session.following):
+            self.presence_service.unfollow(session, uid)
+        self.hub.remove_user(session)
+
     def peer_deliveries(self) -> int:
         """How many peer-message pushes this node has made, offline replays included.
 
@@ -354,14 +396,19 @@ class Node:
         dst_kind: HistoryDestinationKind,
         msg: Message,
         ts: int,
-    ) -> None:
+    ) -> asyncio.Future[None] | None:
         """Archive a message sent with ``history`` for the REST history API (spec §6.3).
 
-        Only text messages are archived; the others are silently not (as Agora does).
+        Only text messages are archived; the others are silently not (as Agora does), and
+        None is returned. Otherwise the write is under way at once (the message is routed
+        meanwhile), and the future says when it is committed: the sender's reply waits for
+        it (issue #15: nothing acknowledged is lost across a node's kill -9). Only messages
+        with ``history`` come here, so the message path of the others is unchanged.
         """
-        if msg.type is MessageType.TEXT:
-            record = HistoryRecord(src=src, dst=dst, dst_kind=dst_kind, payload=msg.text, ts=ts)
-            self.store.record_history(app_id, record)
+        if msg.type is not MessageType.TEXT:
+            return None
+        record = HistoryRecord(src=src, dst=dst, dst_kind=dst_kind, payload=msg.text, ts=ts)
+        return asyncio.ensure_future(self.store.put_history(app_id, record))
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run ``coro`` in the background, keeping a reference and logging its failure."""
@@ -382,7 +429,11 @@ class Node:
         if session is None:
             # A receipt for a sender with no session here: a REST sender waiting for it
             # (wait_for_ack, spec §7.2) listens to its uid only while it waits.
-            return type(event) is PeerDelivered and self.peers.settle_receipt(event)
+            kind = type(event)
+            if kind is PeerDelivered:
+                return self.peers.settle_receipt(event)  # type: ignore[arg-type]
+            # A resume on this node of a session another node held (docs/protocol.md §3.2).
+            return kind is HandedOver and self.handover.answered(app_id, uid, event)  # type: ignore[arg-type]
         state = session.state  # Session.alive, spelt out: this runs for every message
         if state is not LOGGED_IN and state is not DETACHED:
             return False

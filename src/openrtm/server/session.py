@@ -165,7 +165,7 @@ class Session:
         "windows",
     )
 
-    def __init__(self, node: Node, transport: Transport) -> None:
+    def __init__(self, node: Node, transport: Transport | None) -> None:
         self.node = node
         self.transport: Transport | None = transport
         self.state = SessionState.AWAITING_LOGIN

@@ -304,6 +304,17 @@ class Store(Protocol):
     def record_history(self, app_id: str, record: HistoryRecord) -> None:
         """Enqueue a message for the history archive without waiting (spec §6.3)."""
 
+    async def put_history(self, app_id: str, record: HistoryRecord) -> None:
+        """Archive a message and return once it is committed (spec §6.3).
+
+        What a message sent with ``history`` waits for before its sender's reply (issue #15:
+        nothing acknowledged is lost across a node's kill -9). Ordered with every other
+        operation, like :meth:`record_history`.
+
+        Raises:
+            StoreError: the archive could not be written.
+        """
+
     async def history(
         self, app_id: str, start_ms: int, end_ms: int, limit: int
     ) -> list[HistoryRecord]:
@@ -477,6 +488,51 @@ class Store(Protocol):
 
         Read at start, to remove the files that have no record (an upload cut by a crash
         between its rename and its commit).
+        """
+
+    async def count_call(self, app_id: str, budget: str, window_ms: int) -> int:
+        """Count one call of ``app_id`` against ``budget`` for every node on this store.
+
+        A fixed window of ``window_ms`` that starts at its first call. Returns the calls in
+        the current window, this one included: the caller compares it with the budget (spec
+        §5.4's per-App REST budgets, shared by the nodes of a cluster; a single node counts
+        in memory and never calls this).
+
+        Raises:
+            StoreError: the count could not be made.
+        """
+
+    async def query_handle_create(
+        self, app_id: str, handle: str, ttl_ms: int, max_handles: int
+    ) -> int | None:
+        """Record the pending REST history query ``handle`` of ``app_id`` for ``ttl_ms``.
+
+        Returns None if recorded; else the App holds ``max_handles`` live handles already, and
+        the ms until its oldest expires is returned (spec §7.4; server/history.py).
+
+        Raises:
+            StoreError: the handle could not be recorded.
+        """
+
+    async def query_handle_finish(self, app_id: str, handle: str, result: bytes) -> None:
+        """Store ``result`` (non-empty, opaque) as the outcome of ``handle``, if it lives."""
+
+    async def query_handle_get(self, app_id: str, handle: str) -> bytes | None:
+        """The outcome of ``handle``: None if unknown or expired, ``b""`` while in progress.
+
+        Raises:
+            StoreError: the store could not be read.
+        """
+
+    async def secret(self, name: str) -> bytes:
+        """Return the 32-byte random secret ``name``, made on first use and then the same for
+        every node on this store (e.g. the key that signs media tickets, services/media.py).
+
+        A store of one process (SQLite) keeps it for its lifetime only: nothing outlives the
+        process that the secret protects (login sessions).
+
+        Raises:
+            StoreError: the store could not be read.
         """
 
     async def flush(self) -> None:

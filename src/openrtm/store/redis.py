@@ -19,6 +19,8 @@ a crash of Redis too; with ``everysec``, up to a second of it may not (docs/depl
 
 from __future__ import annotations
 
+import secrets
+
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -29,6 +31,7 @@ from openrtm.store import (
     redis_history,
     redis_inbox,
     redis_media,
+    redis_scripts,
 )
 from openrtm.store.base import (
     EVENTS_PER_TAKE,
@@ -42,7 +45,7 @@ from openrtm.store.base import (
     MediaRecord,
     UserEventRecord,
 )
-from openrtm.store.redis_writer import DEFAULT_TIMEOUT_S, RedisWriter
+from openrtm.store.redis_writer import DEFAULT_TIMEOUT_S, Pipelined, RedisWriter
 
 __all__ = ["RedisStore"]
 
@@ -151,6 +154,55 @@ class RedisStore(RedisWriter):
 
     def record_history(self, app_id: str, record: HistoryRecord) -> None:
         self._enqueue(redis_history.record(self.keys, app_id, record))
+
+    # -- shared REST state (spec §5.4, §7.4) -----------------------------------------------
+
+    async def count_call(self, app_id: str, budget: str, window_ms: int) -> int:
+        key = self.keys.call_count(app_id, budget)
+        command = ("EVALSHA", redis_scripts.CALL_COUNT.sha, 1, key, window_ms)
+        return await self._submit(Pipelined([command], lambda replies: int(replies[0])))
+
+    async def query_handle_create(
+        self, app_id: str, handle: str, ttl_ms: int, max_handles: int
+    ) -> int | None:
+        command = (
+            "EVALSHA",
+            redis_scripts.QUERY_HANDLE_CREATE.sha,
+            2,
+            self.keys.query_handle(app_id, handle),
+            self.keys.query_handles(app_id),
+            handle,
+            ttl_ms,
+            max_handles,
+        )
+        return await self._submit(
+            Pipelined([command], lambda r: None if int(r[0]) < 0 else int(r[0]))
+        )
+
+    async def query_handle_finish(self, app_id: str, handle: str, result: bytes) -> None:
+        key = self.keys.query_handle(app_id, handle)
+        command = ("EVALSHA", redis_scripts.QUERY_HANDLE_FINISH.sha, 1, key, result)
+        await self._submit(Pipelined([command], lambda replies: None))
+
+    async def query_handle_get(self, app_id: str, handle: str) -> bytes | None:
+        key = self.keys.query_handle(app_id, handle)
+        return await self._submit(
+            Pipelined([("GET", key)], lambda r: None if r[0] is None else bytes(r[0]))
+        )
+
+    async def secret(self, name: str) -> bytes:
+        # The first node to ask makes it (SET NX); every node reads back the one that won
+        # (GET after it, in the same round trip). Not under an App: it is the deployment's,
+        # like its nodes.
+        key = self.keys.secret(name)
+        fresh = secrets.token_bytes(32)
+        return await self._submit(
+            Pipelined([("SET", key, fresh, "NX"), ("GET", key)], lambda r: bytes(r[1]))
+        )
+
+    async def put_history(self, app_id: str, record: HistoryRecord) -> None:
+        # The pipeline's reply is Redis's acknowledgement (with appendfsync always, on disk).
+        await self._submit(redis_history.record(self.keys, app_id, record))
 
     async def history(
         self, app_id: str, start_ms: int, end_ms: int, limit: int

@@ -30,6 +30,14 @@ key                                       type                what
 ``P:attrs:apps``                          SET                 Apps with such channels
 ``P:{media}:rec:<media_id>``              STRING              an uploaded object's record
 ``P:{media}:expiry``                      ZSET                ``app\\nmedia_id``, score = expiry
+``P:{app}:rate:<budget>``                 STRING              calls in the App's current window
+                                                              of a REST budget (spec §5.4)
+``P:{app}:hq:<handle>``                   STRING              a REST history query's result
+                                                              ("" while it runs; spec §7.4)
+``P:{app}:hq``                            ZSET                the App's live handles, score =
+                                                              expiry (Redis clock, ms)
+``P:secret:<name>``                       STRING              a deployment-wide random secret
+                                                              (the media ticket key), SET NX
 ========================================  ==================  ===================================
 
 One receiver's inbox, one channel's attributes, one App's history and events each live in one
@@ -117,6 +125,21 @@ class RedisKeys:
         return f"{self.prefix}:{{{app_id}}}:attrs:channels"
 
     # -- media records (spec §1.6, §5.2) ---------------------------------------------------
+
+    # -- shared REST state (spec §5.4, §7.4): every node sees the same -----------------------
+
+    def call_count(self, app_id: str, budget: str) -> str:
+        return f"{self.prefix}:{{{app_id}}}:rate:{budget}"
+
+    def query_handle(self, app_id: str, handle: str) -> str:
+        return f"{self.prefix}:{{{app_id}}}:hq:{handle}"
+
+    def query_handles(self, app_id: str) -> str:
+        return f"{self.prefix}:{{{app_id}}}:hq"
+
+    def secret(self, name: str) -> str:
+        """A secret shared by every node (Store.secret): the deployment's, not an App's."""
+        return f"{self.prefix}:secret:{name}"
 
     def media_record(self, media_id: str) -> str:
         return self.media_record_prefix + media_id

@@ -21,6 +21,7 @@ __all__ = [
     "ALL",
     "ATTRIBUTES_UNINDEX",
     "ATTRIBUTES_WRITE",
+    "CALL_COUNT",
     "EVENTS_TAKE",
     "HISTORY_PURGE",
     "HISTORY_QUERY",
@@ -29,6 +30,8 @@ __all__ = [
     "INBOX_PUT",
     "MEDIA_PUT",
     "MEDIA_TAKE_EXPIRED",
+    "QUERY_HANDLE_CREATE",
+    "QUERY_HANDLE_FINISH",
     "Script",
 ]
 
@@ -229,6 +232,52 @@ return taken
 """,
 )
 
+CALL_COUNT: Final = Script(
+    "call_count",
+    """
+-- Count one call against a per-App budget shared by every node (spec §5.4): a fixed window
+-- that starts at its first call. Returns the calls in the window, this one included.
+-- KEYS[1] the App's counter of the budget   ARGV[1] the window (ms)
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+""",
+)
+
+QUERY_HANDLE_CREATE: Final = Script(
+    "query_handle_create",
+    """
+-- Record a pending history query handle (spec §7.4), unless the App holds ARGV[3] live ones.
+-- Returns -1 if recorded, else the ms until the App's oldest handle expires.
+-- KEYS[1] the handle's result (STRING, "" while pending)   KEYS[2] the App's handles ZSET
+-- (handle -> expiry, Redis clock ms)   ARGV[1] the handle   ARGV[2] its TTL (ms)
+-- ARGV[3] the most live handles an App may hold
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then
+  local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  return math.max(0, tonumber(oldest[2]) - now)
+end
+redis.call('SET', KEYS[1], '', 'PX', ARGV[2])
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return -1
+""",
+)
+
+QUERY_HANDLE_FINISH: Final = Script(
+    "query_handle_finish",
+    """
+-- Store a query's result under its handle, if the handle still lives (its TTL kept).
+-- KEYS[1] the handle's result   ARGV[1] the result
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+end
+return 0
+""",
+)
+
 ALL: Final = (
     INBOX_PUT,
     INBOX_PURGE,
@@ -240,5 +289,8 @@ ALL: Final = (
     ATTRIBUTES_UNINDEX,
     MEDIA_PUT,
     MEDIA_TAKE_EXPIRED,
+    CALL_COUNT,
+    QUERY_HANDLE_CREATE,
+    QUERY_HANDLE_FINISH,
 )
 """Every script, loaded at open (``SCRIPT LOAD``) and after a reconnection."""

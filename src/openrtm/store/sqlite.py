@@ -12,6 +12,9 @@ only picks how its operation runs: awaited until committed (``_submit``) or fire
 
 from __future__ import annotations
 
+import os
+import secrets
+import time
 from functools import partial
 
 from openrtm.store import (
@@ -60,6 +63,15 @@ class SqliteStore(SqliteWriter):
         path: the database file (the server uses ``<data dir>/openrtm.sqlite3``); missing parent
             directories are created.
     """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(path)
+        self._secrets: dict[str, bytes] = {}
+        # The shared REST state of a cluster, for one process: in memory (nothing outlives
+        # the process that serves it). A single node counts and keeps handles in
+        # server/history.py and rest_common.py instead; these keep the Protocol whole.
+        self._calls: dict[tuple[str, str], tuple[float, int]] = {}
+        self._handles: dict[tuple[str, str], tuple[float, bytes]] = {}
 
     # -- REST user and channel events (spec §7.5) ------------------------------------------
 
@@ -124,6 +136,44 @@ class SqliteStore(SqliteWriter):
 
     def record_history(self, app_id: str, record: HistoryRecord) -> None:
         self._enqueue(lambda conn: sqlite_history.record(conn, app_id, record))
+
+    async def count_call(self, app_id: str, budget: str, window_ms: int) -> int:
+        now = time.monotonic()
+        ends, calls = self._calls.get((app_id, budget), (0.0, 0))
+        if ends <= now:
+            ends, calls = now + window_ms / 1000, 0
+        self._calls[app_id, budget] = (ends, calls + 1)
+        return calls + 1
+
+    async def query_handle_create(
+        self, app_id: str, handle: str, ttl_ms: int, max_handles: int
+    ) -> int | None:
+        now = time.monotonic()
+        for key in [k for k, (expires, _) in self._handles.items() if expires <= now]:
+            del self._handles[key]
+        live = sorted(exp for (app, _), (exp, _) in self._handles.items() if app == app_id)
+        if len(live) >= max_handles:
+            return max(0, int((live[0] - now) * 1000))
+        self._handles[app_id, handle] = (now + ttl_ms / 1000, b"")
+        return None
+
+    async def query_handle_finish(self, app_id: str, handle: str, result: bytes) -> None:
+        entry = self._handles.get((app_id, handle))
+        if entry is not None and entry[0] > time.monotonic():
+            self._handles[app_id, handle] = (entry[0], result)
+
+    async def query_handle_get(self, app_id: str, handle: str) -> bytes | None:
+        entry = self._handles.get((app_id, handle))
+        if entry is None or entry[0] <= time.monotonic():
+            return None
+        return entry[1]
+
+    async def secret(self, name: str) -> bytes:
+        # One process serves this store: a secret in memory is shared by all it serves.
+        return self._secrets.setdefault(name, secrets.token_bytes(32))
+
+    async def put_history(self, app_id: str, record: HistoryRecord) -> None:
+        await self._submit(lambda conn: sqlite_history.record(conn, app_id, record))
 
     async def history(
         self, app_id: str, start_ms: int, end_ms: int, limit: int

@@ -14,7 +14,7 @@ node publishes to that user or channel reaches this node (issue #15 item 3).
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -176,3 +176,84 @@ class RedisPresence:
             "member counts", *(("HLEN", members(app_id, c)) for c in channels)
         )
         return {c: int(n) for c, n in zip(channels, replies, strict=True)}
+
+    async def session_of(self, app_id: str, uid: str) -> str | None:
+        (sid,) = await self._run("session", ("HGET", self._keys.user(app_id, uid), "sid"))
+        return None if sid is None else bytes(sid).decode()
+
+    async def adopt_session(
+        self, app_id: str, uid: str, session_id: str, channels: list[str]
+    ) -> bool:
+        # A resume on a different node (docs/protocol.md §3.2): the user's HASH and the
+        # channels' member HASHes name this node from now on, and this node's own sets list
+        # them (so that they are undone if it dies); the topics are confirmed subscribed.
+        # One round trip; RESTORE_SESSION records nothing if another session took the user.
+        keys = self._keys
+        topics = [keys.topic(Topic.USER, app_id, uid)]
+        self._sub.acquire(topics[0], (Topic.USER, app_id, uid))
+        for channel in channels:
+            topics.append(keys.topic(Topic.CHANNEL, app_id, channel))
+            self._sub.acquire(topics[-1], (Topic.CHANNEL, app_id, channel))
+        commands: list[Any] = [
+            Commands.script(RESTORE_SESSION, [keys.user(app_id, uid)], [session_id, self._node]),
+        ]
+        for channel in channels:
+            commands.append(
+                Commands.script(JOIN, [keys.members(app_id, channel)], [uid, self._node])
+            )
+        try:
+            replies, *_ = await asyncio.gather(
+                self._run("adopt", *commands),
+                *(self._sub.confirmed(topic) for topic in topics),
+            )
+            if int(replies[0]) < 0:
+                # Another session holds the user: undo the memberships just written.
+                await self._run(
+                    "adopt",
+                    *(
+                        Commands.script(LEAVE, [keys.members(app_id, c)], [uid, self._node])
+                        for c in channels
+                    ),
+                )
+                raise _Refused
+            await self._run(
+                "adopt",
+                ("SADD", keys.node_sessions(self._node), _pack((app_id, uid, session_id))),
+                *(
+                    ("SADD", keys.node_members(self._node), _pack((app_id, c, uid)))
+                    for c in channels
+                ),
+            )
+        except BaseException as exc:
+            for topic in topics:
+                self._sub.release(topic)
+            if isinstance(exc, _Refused):
+                return False
+            raise
+        self.sessions.add((app_id, uid, session_id))
+        self.memberships.update((app_id, c, uid) for c in channels)
+        return True
+
+    async def release_session(
+        self, app_id: str, uid: str, session_id: str, channels: list[str]
+    ) -> None:
+        keys = self._keys
+        if (app_id, uid, session_id) in self.sessions:
+            self.sessions.discard((app_id, uid, session_id))
+            self._sub.release(keys.topic(Topic.USER, app_id, uid))
+        for channel in channels:
+            if (app_id, channel, uid) in self.memberships:
+                self.memberships.discard((app_id, channel, uid))
+                self._sub.release(keys.topic(Topic.CHANNEL, app_id, channel))
+        # Only this node's own lists: were it to die now, its reaper must not end the session
+        # that lives on elsewhere. (Failing, they are left to the holder's check: the
+        # reaper's REMOVE_SESSION and LEAVE act only on what still names this node.)
+        await self._run(
+            "release",
+            ("SREM", keys.node_sessions(self._node), _pack((app_id, uid, session_id))),
+            *(("SREM", keys.node_members(self._node), _pack((app_id, c, uid))) for c in channels),
+        )
+
+
+class _Refused(Exception):
+    """adopt_session: another session holds the user."""

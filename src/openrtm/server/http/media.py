@@ -30,11 +30,11 @@ from io import BufferedReader
 import msgspec
 from aiohttp import hdrs, web
 
+from openrtm.engines.base import EngineUnavailable
 from openrtm.protocol.codes import DownloadMediaError, UploadMediaError
 from openrtm.protocol.media import MEDIA_PATH, UploadResult, error_body
 from openrtm.server.http.context import NODE
-from openrtm.server.services.media import MediaService
-from openrtm.server.session import Session
+from openrtm.server.services.media import MediaService, TicketHolder
 from openrtm.store.base import StoreError
 
 __all__ = ["byte_range", "setup"]
@@ -63,21 +63,31 @@ class _Refused(Exception):
         )
 
 
-def _session(request: web.Request, errors: type[UploadMediaError | DownloadMediaError]) -> Session:
-    """The live session whose media ticket the request carries (else 401, code 102)."""
+async def _session(
+    request: web.Request, errors: type[UploadMediaError | DownloadMediaError]
+) -> TicketHolder:
+    """The live session whose media ticket the request carries (else 401, code 102).
+
+    In a cluster it may be a session of another node; if that cannot be checked now (Redis
+    unavailable), 503 with the FAILURE code (issue #15: refuse clearly, never hang).
+    """
     scheme, _, ticket = request.headers.get(hdrs.AUTHORIZATION, "").partition(" ")
     session = None
     if scheme.lower() == "bearer" and ticket:
-        session = request.app[NODE].media.session_for(ticket.strip())
+        try:
+            session = await request.app[NODE].media.holder_for(ticket.strip())
+        except EngineUnavailable as exc:
+            log.warning("media ticket not checked: %s", exc)
+            raise _Refused(503, errors.FAILURE, "server unavailable, try again") from None
     if session is None:
         # Never logged: the ticket is a credential.
         raise _Refused(401, errors.NOT_LOGGED_IN, "a media ticket of a logged-in session is needed")
     return session
 
 
-def _upload_checks(request: web.Request) -> Session:
+async def _upload_checks(request: web.Request) -> TicketHolder:
     """What can be refused before a byte of the body is read (also for ``Expect``)."""
-    session = _session(request, UploadMediaError)
+    session = await _session(request, UploadMediaError)
     content_type = request.headers.get(hdrs.CONTENT_TYPE, "")
     if content_type.lower().startswith("multipart/"):
         raise _Refused(
@@ -100,7 +110,7 @@ async def _expect(request: web.Request) -> web.StreamResponse | None:
     if request.headers.get(hdrs.EXPECT, "").lower() != "100-continue":
         return None
     try:
-        _upload_checks(request)
+        await _upload_checks(request)
     except _Refused as refused:
         return refused.response()
     try:
@@ -114,7 +124,7 @@ async def _expect(request: web.Request) -> web.StreamResponse | None:
 async def upload(request: web.Request) -> web.StreamResponse:
     """``POST /media``: store the request body as a new object of the session's App."""
     try:
-        session = _upload_checks(request)
+        session = await _upload_checks(request)
         node = request.app[NODE]
         media = node.media
         if not media.acquire(session):
@@ -220,7 +230,7 @@ def byte_range(request: web.Request, size: int) -> tuple[int, int] | None:
 async def download(request: web.Request) -> web.StreamResponse:
     """``GET`` / ``HEAD /media/{media_id}``: the object, whole or a ``Range`` of it."""
     try:
-        session = _session(request, DownloadMediaError)
+        session = await _session(request, DownloadMediaError)
         node = request.app[NODE]
         found = await node.media.find(session.app_id, request.match_info["media_id"])
         if found is None:

@@ -18,6 +18,7 @@ from aiohttp import web
 from openrtm.protocol.limits import CallWindow, RateLimit
 from openrtm.server.http.context import NODE
 from openrtm.server.http.errors import RestError
+from openrtm.store.base import StoreError
 
 __all__ = [
     "BASE",
@@ -55,6 +56,10 @@ class RestRateLimits:
         }
         self._windows: dict[tuple[Budget, str], CallWindow] = {}
 
+    def limit(self, budget: Budget) -> RateLimit:
+        """The calls allowed per window of ``budget``."""
+        return self._limits[budget]
+
     def allow(self, budget: Budget, app_id: str, now: float) -> bool:
         """Count one call of ``app_id`` against ``budget``; False when over it."""
         key = (budget, app_id)
@@ -74,14 +79,28 @@ def setup(app: web.Application) -> None:
     app[RATE_LIMITS] = RestRateLimits(config.rest_message_rate, config.rest_events_rate)
 
 
-def check_rate(request: web.Request, budget: Budget, app_id: str) -> None:
+async def check_rate(request: web.Request, budget: Budget, app_id: str) -> None:
     """Count this request against ``app_id``'s ``budget``.
 
+    On one node the count is in memory (a sliding window). In a cluster it is shared by
+    every node (issue #15): one counter per App and budget in the store, a fixed window of a
+    second, so that N nodes allow the App's budget once, not N times.
+
     Raises:
-        RestError: 429 ``too_many_requests``.
+        RestError: 429 ``too_many_requests``; 503 if the shared count is unavailable.
     """
-    now = request.app[NODE].timers.now()
-    if not request.app[RATE_LIMITS].allow(budget, app_id, now):
+    node = request.app[NODE]
+    limits = request.app[RATE_LIMITS]
+    if node.config.clustered:
+        limit = limits.limit(budget)
+        try:
+            calls = await node.store.count_call(app_id, budget.value, int(limit.window * 1000))
+        except StoreError:
+            raise RestError(503, "unavailable", "the store is not available; retry later") from None
+        allowed = calls <= limit.calls
+    else:
+        allowed = limits.allow(budget, app_id, node.timers.now())
+    if not allowed:
         raise RestError(
             429,
             "too_many_requests",

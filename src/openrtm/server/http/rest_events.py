@@ -19,10 +19,10 @@ from openrtm.store import EVENTS_PER_TAKE, StoreError
 __all__ = ["setup"]
 
 
-def _authorize(request: web.Request) -> str:
+async def _authorize(request: web.Request) -> str:
     caller = authenticate(request)
     caller.require_customer()
-    check_rate(request, Budget.EVENTS, caller.app_id)
+    await check_rate(request, Budget.EVENTS, caller.app_id)
     return caller.app_id
 
 
@@ -32,7 +32,7 @@ def _unavailable() -> RestError:
 
 async def user_events(request: web.Request) -> web.Response:
     """``GET .../rtm/vendor/user_events``: Login and Logout, oldest first."""
-    app_id = _authorize(request)
+    app_id = await _authorize(request)
     try:
         events = await request.app[NODE].store.take_user_events(app_id, EVENTS_PER_TAKE)
     except StoreError:
@@ -45,7 +45,7 @@ async def user_events(request: web.Request) -> web.Response:
 
 async def channel_events(request: web.Request) -> web.Response:
     """``GET .../rtm/vendor/channel_events``: Join and Leave, oldest first."""
-    app_id = _authorize(request)
+    app_id = await _authorize(request)
     try:
         events = await request.app[NODE].store.take_channel_events(app_id, EVENTS_PER_TAKE)
     except StoreError:

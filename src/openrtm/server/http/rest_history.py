@@ -61,7 +61,7 @@ async def create_query(request: web.Request) -> web.Response:
     body = await read_json_value(request)
     try:
         query = parse_history_query(body)
-        handle = request.app[NODE].history.create(app_id, query)
+        handle = await request.app[NODE].history.open_query(app_id, query)
     except HistoryQueryError as exc:
         raise RestError(400, "bad_request", exc.detail) from None
     except HistoryTooOften:
@@ -73,6 +73,8 @@ async def create_query(request: web.Request) -> web.Response:
             exc.detail,
             {"Retry-After": str(max(1, math.ceil(exc.retry_after)))},
         ) from None
+    except StoreError:
+        raise _unavailable() from None
     return success(
         offset=query.offset, limit=query.limit, order=query.order, location=_LOCATION + handle
     )
@@ -82,7 +84,7 @@ async def poll_query(request: web.Request) -> web.Response:
     """``GET .../rtm/message/history/query/{handle}``."""
     app_id = _customer_app(request)
     try:
-        poll = request.app[NODE].history.poll(app_id, request.match_info["handle"])
+        poll = await request.app[NODE].history.read_query(app_id, request.match_info["handle"])
     except HandleGone as exc:
         raise RestError(410, "gone", exc.detail) from None
     except HistoryTooOften:

@@ -42,6 +42,7 @@ from openrtm.protocol.messages import Message, PeerMessageResult, SendPeerMessag
 from openrtm.server.http.context import NODE
 from openrtm.server.http.errors import RestError
 from openrtm.server.http.rest_auth import authenticate
+from openrtm.store.base import StoreError
 
 if TYPE_CHECKING:
     from openrtm.server.node import Node
@@ -143,7 +144,7 @@ async def send_peer_message(request: web.Request) -> web.Response:
     problem = peer_message_error(msg)
     if problem is not None:
         raise RestError(400, "bad_request", f"invalid payload: {problem}")
-    check_rate(request, Budget.MESSAGES, caller.app_id)
+    await check_rate(request, Budget.MESSAGES, caller.app_id)
     node = request.app[NODE]
     sender = _RestSender(caller.app_id, user_id)
     if wait:
@@ -171,7 +172,7 @@ async def _send_peer(
         if not routed.done():
             routed.set_result(delivered)
 
-    node.peers.send_as(
+    archived = node.peers.send_as(
         sender,
         SendPeerMessage(
             id=1,
@@ -200,6 +201,14 @@ async def _send_peer(
         if sender.outcome in done:
             return _peer_outcome(request_id, sender)
         if routed.result():
+            if archived is not None:
+                # Issue #15: a message sent with history is archived before the answer.
+                try:
+                    await archived
+                except StoreError:
+                    raise RestError(
+                        503, "unavailable", "could not archive the message; retry later"
+                    ) from None
             return success(request_id=request_id, code="message_sent")
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -230,8 +239,8 @@ async def send_channel_message(request: web.Request) -> web.Response:
     problem = message_error(msg)
     if problem is not None:
         raise RestError(400, "bad_request", f"invalid payload: {problem}")
-    check_rate(request, Budget.MESSAGES, caller.app_id)
-    request.app[NODE].channels.send_as(
+    await check_rate(request, Budget.MESSAGES, caller.app_id)
+    archived = request.app[NODE].channels.send_as(
         caller.app_id,
         user_id,
         body.channel_name,
@@ -239,6 +248,14 @@ async def send_channel_message(request: web.Request) -> web.Response:
         msg,
         body.enable_historical_messaging,
     )
+    if archived is not None:
+        # Issue #15: a message sent with history is archived before the answer.
+        try:
+            await archived
+        except StoreError:
+            raise RestError(
+                503, "unavailable", "could not archive the message; retry later"
+            ) from None
     return success(request_id=new_request_id(), code="message_sent")
 
 

@@ -9,6 +9,7 @@ second, one every three seconds above 512 members, by the node's shared timers.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 from typing import TYPE_CHECKING, Any
@@ -52,7 +53,7 @@ from openrtm.protocol.messages import (
     SendChannelMessage,
 )
 from openrtm.server.timers import now_ms
-from openrtm.store.base import ChannelEventRecord
+from openrtm.store.base import ChannelEventRecord, StoreError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -207,28 +208,46 @@ class ChannelService:
             return
         self.sent += 1
         ts = now_ms()
+        event = ChannelMessageEvent(sender=session.uid, mid=request.mid, msg=request.msg, ts=ts)
         if request.history:
-            self._node.archive(
+            archived = self._node.archive(
                 session.app_id, session.uid, request.channel, "channel", request.msg, ts
             )
-        event = ChannelMessageEvent(sender=session.uid, mid=request.mid, msg=request.msg, ts=ts)
+            if archived is not None:
+                self._node.broker.publish_channel(session.app_id, request.channel, event)
+                self._node.spawn(self._reply_archived(session, request.id, archived))
+                return
         self._node.broker.publish_channel(session.app_id, request.channel, event)
         session.reply(request.id)
 
+    async def _reply_archived(
+        self, session: Session, request_id: int, archived: asyncio.Future[None]
+    ) -> None:
+        # Issue #15: the reply of a message sent with history waits for its archive record.
+        try:
+            await archived
+        except StoreError as exc:
+            log.warning("channel message not archived: %s", exc)
+            session.refuse(request_id, ChannelMessageError.FAILURE, "could not archive the message")
+            return
+        session.reply(request_id)
+
     def send_as(
         self, app_id: str, uid: str, channel: str, mid: str, msg: Message, history: bool
-    ) -> None:
+    ) -> asyncio.Future[None] | None:
         """Send a message to ``channel`` as ``uid``, who need not log in or join (REST, §7.3).
 
         The caller has validated the ids and the message and applied its own rate limit.
-        Every member but ``uid`` hears it, as if ``uid`` had sent it from an SDK.
+        Every member but ``uid`` hears it, as if ``uid`` had sent it from an SDK. Returns
+        the archive write of a message with ``history`` (see :meth:`Node.archive`), which
+        the caller awaits before answering.
         """
         self.sent += 1
         ts = now_ms()
-        if history:
-            self._node.archive(app_id, uid, channel, "channel", msg, ts)
+        archived = self._node.archive(app_id, uid, channel, "channel", msg, ts) if history else None
         event = ChannelMessageEvent(sender=uid, mid=mid, msg=msg, ts=ts)
         self._node.broker.publish_channel(app_id, channel, event)
+        return archived
 
     def _joined(self, session: Session, request: SendChannelMessage) -> bool:
         local = self._node.hub.channel(session.app_id, request.channel)

@@ -111,11 +111,15 @@ class LoginService:
         session.fire(SessionEvent.LOGIN)
         session.app_id = request.app_id
         session.uid = request.uid
-        session.session_id = secrets.token_hex(8)
         session.token_deadline = grant.token_deadline
         self._in_progress += 1
         by_app = self._in_progress_by_app
         by_app[request.app_id] = by_app.get(request.app_id, 0) + 1
+        if request.resume and detached is None and self._node.config.clustered:
+            # The session may be held by another node (docs/protocol.md §3.2).
+            self._node.spawn(self._complete(session, request.id, request.resume))
+            return
+        session.session_id = secrets.token_hex(8)
         self._node.spawn(self._complete(session, request.id))
 
     def _refuse(self, session: Session, request_id: int, code: LoginError, message: str) -> None:
@@ -160,8 +164,18 @@ class LoginService:
             return "this App has reached its session limit: try again later"
         return None
 
-    async def _complete(self, session: Session, request_id: int) -> None:
+    async def _complete(self, session: Session, request_id: int, resume: str = "") -> None:
+        """Complete a login; with ``resume``, first try to take that session from its node."""
         try:
+            if resume:
+                taken = await self._node.handover.take(session.app_id, session.uid, resume)
+                if taken is not None:
+                    if session.state is SessionState.LOGGING_IN:
+                        self._resume(session, taken, request_id, session.token_deadline)
+                    return  # else: the link went away; the session waits out its grace
+                session.session_id = secrets.token_hex(8)
+                if session.state is not SessionState.LOGGING_IN:
+                    return
             registered = await self._register(session, request_id)
         finally:
             # In the same step as the hub registration (no await in between): never counted

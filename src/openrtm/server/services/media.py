@@ -36,7 +36,7 @@ import os
 import secrets
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import filetype  # type: ignore[import-untyped]
 import imagesize  # type: ignore[import-untyped]
@@ -70,6 +70,30 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class TicketHolder(Protocol):
+    """Whose media ticket a request carries: a :class:`Session` here, or another node's."""
+
+    @property
+    def app_id(self) -> str: ...
+
+    @property
+    def uid(self) -> str: ...
+
+    @property
+    def session_id(self) -> str: ...
+
+
+class RemoteHolder(msgspec.Struct, frozen=True, kw_only=True):
+    """A live session of another node, known by its ticket (checked with Presence)."""
+
+    app_id: str
+    uid: str
+    session_id: str
+
+
+_TICKET_KEY = "media-ticket"
 
 
 class TempUpload:
@@ -141,8 +165,16 @@ class MediaService:
         digest = hmac.new(self._key, claims.encode("ascii"), hashlib.sha256).digest()
         return _b64(digest)
 
-    def session_for(self, ticket: str) -> Session | None:
-        """The live session ``ticket`` belongs to, or None (forged, malformed or stale)."""
+    async def holder_for(self, ticket: str) -> TicketHolder | None:
+        """The live session ``ticket`` belongs to, or None (forged, malformed or stale).
+
+        A session of this node is found in the Hub. In a cluster the ticket may be another
+        node's (the key is shared: :meth:`start`), and the session is then checked with the
+        engine's Presence, which knows every live session (docs/deployment.md).
+
+        Raises:
+            EngineUnavailable: a session of another node could not be checked now.
+        """
         if len(ticket) > _MAX_TICKET_CHARS or not ticket.isascii():
             return None  # hmac.compare_digest refuses non-ASCII strings
         claims, _, mac = ticket.partition(".")
@@ -153,15 +185,19 @@ class MediaService:
         except (binascii.Error, msgspec.DecodeError, ValueError):
             return None
         session = self._node.hub.user(app_id, uid)
-        if session is None or session.session_id != session_id:
+        if session is not None and session.session_id == session_id:
+            if session.state is LOGGED_IN or session.state is DETACHED:
+                return session
             return None
-        if session.state is not LOGGED_IN and session.state is not DETACHED:
+        if not self._node.config.clustered:
             return None
-        return session
+        if await self._node.presence.session_of(app_id, uid) != session_id:
+            return None
+        return RemoteHolder(app_id=app_id, uid=uid, session_id=session_id)
 
     # --- transfer slots (spec §5.2: at most 9 per client) ------------------------------------
 
-    def acquire(self, session: Session) -> bool:
+    def acquire(self, session: TicketHolder) -> bool:
         """Take a transfer slot of ``session``; False when all are in use."""
         key = session.session_id
         count = self._transfers.get(key, 0)
@@ -170,7 +206,7 @@ class MediaService:
         self._transfers[key] = count + 1
         return True
 
-    def release(self, session: Session) -> None:
+    def release(self, session: TicketHolder) -> None:
         """Give back a slot taken by :meth:`acquire`."""
         key = session.session_id
         count = self._transfers[key] - 1
@@ -189,7 +225,7 @@ class MediaService:
         """Start an upload in a new temporary file."""
         return TempUpload(self._tmp / f"{secrets.token_hex(16)}.part")
 
-    async def keep(self, session: Session, upload: TempUpload) -> MediaRecord:
+    async def keep(self, session: TicketHolder, upload: TempUpload) -> MediaRecord:
         """Make a finished upload an object of the session's App and record it.
 
         Sniffs the type from the head (``filetype``), reads an image's size from its header
@@ -239,6 +275,9 @@ class MediaService:
     async def start(self) -> None:
         """Remove what a crash left (temporary files, files with no record), start the
         sweeper. Called by the Node once the store is open."""
+        # The ticket key: one for every node on the store, so that a ticket issued at login
+        # on one node is good on any node's HTTP face (issue #15; Store.secret).
+        self._key = await self._node.store.secret(_TICKET_KEY)
         known = await self._node.store.media_ids()
         loop = asyncio.get_running_loop()
         removed = await loop.run_in_executor(None, self._clean, known, time.time())

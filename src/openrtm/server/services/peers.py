@@ -80,6 +80,9 @@ class _Pending(msgspec.Struct):
     request: SendPeerMessage
     ts: int
     deadline: float = math.inf  # the loop time its receipt is due by, once delivered
+    # The archive write of a message sent with history (Node.archive): its reply waits for
+    # it (issue #15). None for every other message.
+    archived: asyncio.Future[None] | None = None
 
     def routed(self, delivered: bool) -> None:
         """The broker's answer: whether some node had a session to push the message to."""
@@ -130,10 +133,12 @@ class PeerService:
             return
         self.sent += 1
         ts = now_ms()
-        if request.history:
-            self._node.archive(session.app_id, session.uid, request.to, "user", request.msg, ts)
         key = (session.session_id, request.id)
         pending = self._pending[key] = _Pending(self, key, session, request, ts)
+        if request.history:
+            pending.archived = self._node.archive(
+                session.app_id, session.uid, request.to, "user", request.msg, ts
+            )
         event = PeerMessageEvent(
             sender=session.uid,
             sender_session=session.session_id,
@@ -147,7 +152,7 @@ class PeerService:
 
     def send_as(
         self, sender: PeerSender, request: SendPeerMessage, on_routed: Callable[[bool], None]
-    ) -> None:
+    ) -> asyncio.Future[None] | None:
         """Route a peer message from a sender that is not an SDK session (REST, spec §7.2).
 
         The caller has validated the message and applied its own rate limit; from here on
@@ -155,14 +160,17 @@ class PeerService:
         rather than a shared helper: one more call on every SDK message is measurable.)
         ``on_routed`` hears the broker's answer too, after the service: whether a session of
         the receiver took the message (the REST API's ``message_sent`` without waiting for
-        the receipt).
+        the receipt). Returns the archive write of a message with ``history``
+        (:meth:`Node.archive`): an answer that does not wait for the outcome awaits it.
         """
         self.sent += 1
         ts = now_ms()
-        if request.history:
-            self._node.archive(sender.app_id, sender.uid, request.to, "user", request.msg, ts)
         key = (sender.session_id, request.id)
         pending = self._pending[key] = _Pending(self, key, sender, request, ts)
+        if request.history:
+            pending.archived = self._node.archive(
+                sender.app_id, sender.uid, request.to, "user", request.msg, ts
+            )
         event = PeerMessageEvent(
             sender=sender.uid,
             sender_session=sender.session_id,
@@ -178,6 +186,7 @@ class PeerService:
             on_routed(delivered)
 
         self._node.broker.publish_user(sender.app_id, request.to, event, routed)
+        return pending.archived
 
     def routed(self, pending: _Pending, delivered: bool) -> None:
         """Arm the receipt deadline of a pushed message; answer one that nobody took."""
@@ -196,6 +205,8 @@ class PeerService:
         del self._pending[key]
         if pending.request.offline:
             self._node.spawn(self._store_offline(pending, pending.ts))
+        elif pending.archived is not None:
+            self._node.spawn(self._reply_archived(pending, _NOT_RECEIVED))
         else:
             pending.session.reply(pending.request.id, _NOT_RECEIVED)
 
@@ -233,7 +244,10 @@ class PeerService:
             return
         # Committed: only now may the sender hear that the server has it (spec §6.2).
         self.stored += 1
-        session.reply(request.id, _CACHED)
+        if pending.archived is not None:
+            await self._reply_archived(pending, _CACHED)
+        else:
+            session.reply(request.id, _CACHED)
         # The receiver may have logged in while this was being stored, after its login read
         # the inbox: if it is online now, its node delivers what is stored.
         self._node.broker.publish_user(session.app_id, request.to, InboxChanged())
@@ -255,8 +269,24 @@ class PeerService:
         pending = self._pending.pop(key, None)
         if pending is None:
             return False
+        if pending.archived is not None:
+            self._node.spawn(self._reply_archived(pending, result))
+            return True
         pending.session.reply(pending.request.id, result)
         return True
+
+    async def _reply_archived(self, pending: _Pending, result: PeerMessageResult) -> None:
+        """Answer a message sent with history once its archive record is committed."""
+        assert pending.archived is not None
+        try:
+            await pending.archived
+        except StoreError as exc:
+            log.warning("peer message not archived: %s", exc)
+            pending.session.refuse(
+                pending.request.id, PeerMessageError.FAILURE, "could not archive the message"
+            )
+            return
+        pending.session.reply(pending.request.id, result)
 
     # --- receiver side -------------------------------------------------------------------
 
