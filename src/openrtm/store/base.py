@@ -48,6 +48,8 @@ __all__ = [
     "StoreError",
     "UserEventRecord",
     "UserEventType",
+    "check_history_query",
+    "check_limit",
 ]
 
 EVENTS_KEPT_PER_APP = 2_000
@@ -185,6 +187,23 @@ more than once per write (an implementation may retry an optimistic write), and 
 loop (the SQLite store runs it in its writer thread): it must be a quick, pure function of the
 map, and must not keep or change it.
 """
+
+
+def check_limit(limit: int) -> None:
+    """Refuse a read limit below 1 (a caller's bug, not a client's input)."""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+
+
+def check_history_query(
+    source: str | None, destination: str | None, order: HistoryOrder | None = None
+) -> None:
+    """Refuse a history filter with neither a source nor a destination (spec §7.4), or an
+    order other than ``"asc"`` / ``"desc"``."""
+    if source is None and destination is None:
+        raise ValueError("source or destination must be given")
+    if order is not None and order not in ("asc", "desc"):
+        raise ValueError(f"order must be 'asc' or 'desc', got {order!r}")
 
 
 class StoreError(Exception):

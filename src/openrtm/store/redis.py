@@ -44,21 +44,12 @@ from openrtm.store.base import (
     InboxEntry,
     MediaRecord,
     UserEventRecord,
+    check_history_query,
+    check_limit,
 )
 from openrtm.store.redis_writer import DEFAULT_TIMEOUT_S, Pipelined, RedisWriter
 
 __all__ = ["RedisStore"]
-
-
-def _check_limit(limit: int) -> None:
-    if limit < 1:
-        raise ValueError(f"limit must be at least 1, got {limit}")
-
-
-def _check_history_filter(source: str | None, destination: str | None) -> None:
-    # Spec §7.4: a filter with neither a source nor a destination is invalid.
-    if source is None and destination is None:
-        raise ValueError("source or destination must be given")
 
 
 class RedisStore(RedisWriter):
@@ -119,13 +110,13 @@ class RedisStore(RedisWriter):
     async def take_user_events(
         self, app_id: str, limit: int = EVENTS_PER_TAKE
     ) -> list[UserEventRecord]:
-        _check_limit(limit)
+        check_limit(limit)
         return await self._submit(redis_events.take_user(self.keys.user_events(app_id), limit))
 
     async def take_channel_events(
         self, app_id: str, limit: int = EVENTS_PER_TAKE
     ) -> list[ChannelEventRecord]:
-        _check_limit(limit)
+        check_limit(limit)
         key = self.keys.channel_events(app_id)
         return await self._submit(redis_events.take_channel(key, limit))
 
@@ -141,7 +132,7 @@ class RedisStore(RedisWriter):
     ) -> list[InboxEntry]:
         # No "nobody has mail" shortcut from memory, unlike the SQLite store: another node
         # may have stored mail for this receiver. An empty inbox costs one ZRANGE.
-        _check_limit(limit)
+        check_limit(limit)
         return await self._submit(redis_inbox.peek(self.keys, app_id, receiver, now_ms, limit))
 
     def inbox_ack(self, app_id: str, receiver: str, up_to_seq: int) -> None:
@@ -207,7 +198,7 @@ class RedisStore(RedisWriter):
     async def history(
         self, app_id: str, start_ms: int, end_ms: int, limit: int
     ) -> list[HistoryRecord]:
-        _check_limit(limit)
+        check_limit(limit)
         return await self._submit(redis_history.query(self.keys, app_id, start_ms, end_ms, limit))
 
     async def history_query(
@@ -222,10 +213,8 @@ class RedisStore(RedisWriter):
         offset: int,
         limit: int,
     ) -> list[HistoryRecord]:
-        _check_history_filter(source, destination)
-        _check_limit(limit)
-        if order not in ("asc", "desc"):
-            raise ValueError(f"order must be 'asc' or 'desc', got {order!r}")
+        check_history_query(source, destination, order)
+        check_limit(limit)
         if offset < 0:
             raise ValueError(f"offset must be at least 0, got {offset}")
         return await self._submit(
@@ -251,7 +240,7 @@ class RedisStore(RedisWriter):
         start_ms: int,
         end_ms: int,
     ) -> int:
-        _check_history_filter(source, destination)
+        check_history_query(source, destination)
         return await self._submit(
             redis_history.count(
                 self.keys,
@@ -325,7 +314,7 @@ class RedisStore(RedisWriter):
         return await self._submit(redis_media.get(self.keys, app_id, media_id, now_ms))
 
     async def media_take_expired(self, now_ms: int, limit: int = 1000) -> list[tuple[str, str]]:
-        _check_limit(limit)
+        check_limit(limit)
         return await self._submit(redis_media.take_expired(self.keys, now_ms, limit))
 
     async def media_ids(self) -> set[tuple[str, str]]:

@@ -35,21 +35,12 @@ from openrtm.store.base import (
     InboxEntry,
     MediaRecord,
     UserEventRecord,
+    check_history_query,
+    check_limit,
 )
 from openrtm.store.sqlite_writer import SqliteWriter
 
 __all__ = ["SqliteStore"]
-
-
-def _check_limit(limit: int) -> None:
-    if limit < 1:
-        raise ValueError(f"limit must be at least 1, got {limit}")
-
-
-def _check_history_filter(source: str | None, destination: str | None) -> None:
-    # Spec §7.4: a filter with neither a source nor a destination is invalid.
-    if source is None and destination is None:
-        raise ValueError("source or destination must be given")
 
 
 class SqliteStore(SqliteWriter):
@@ -84,13 +75,13 @@ class SqliteStore(SqliteWriter):
     async def take_user_events(
         self, app_id: str, limit: int = EVENTS_PER_TAKE
     ) -> list[UserEventRecord]:
-        _check_limit(limit)
+        check_limit(limit)
         return await self._submit(lambda conn: sqlite_events.take_user(conn, app_id, limit))
 
     async def take_channel_events(
         self, app_id: str, limit: int = EVENTS_PER_TAKE
     ) -> list[ChannelEventRecord]:
-        _check_limit(limit)
+        check_limit(limit)
         return await self._submit(lambda conn: sqlite_events.take_channel(conn, app_id, limit))
 
     # -- offline messages (spec §6.2) ------------------------------------------------------
@@ -114,7 +105,7 @@ class SqliteStore(SqliteWriter):
     async def inbox_peek(
         self, app_id: str, receiver: str, now_ms: int, limit: int = INBOX_CAP
     ) -> list[InboxEntry]:
-        _check_limit(limit)
+        check_limit(limit)
         key = (app_id, receiver)
         puts = self._may_have_mail.get(key)
         if puts is None:
@@ -178,7 +169,7 @@ class SqliteStore(SqliteWriter):
     async def history(
         self, app_id: str, start_ms: int, end_ms: int, limit: int
     ) -> list[HistoryRecord]:
-        _check_limit(limit)
+        check_limit(limit)
         return await self._submit(
             lambda conn: sqlite_history.query(conn, app_id, start_ms, end_ms, limit)
         )
@@ -195,10 +186,8 @@ class SqliteStore(SqliteWriter):
         offset: int,
         limit: int,
     ) -> list[HistoryRecord]:
-        _check_history_filter(source, destination)
-        _check_limit(limit)
-        if order not in ("asc", "desc"):
-            raise ValueError(f"order must be 'asc' or 'desc', got {order!r}")
+        check_history_query(source, destination, order)
+        check_limit(limit)
         if offset < 0:
             raise ValueError(f"offset must be at least 0, got {offset}")
         return await self._submit(
@@ -224,7 +213,7 @@ class SqliteStore(SqliteWriter):
         start_ms: int,
         end_ms: int,
     ) -> int:
-        _check_history_filter(source, destination)
+        check_history_query(source, destination)
         return await self._submit(
             partial(
                 sqlite_history.count,
@@ -328,7 +317,7 @@ class SqliteStore(SqliteWriter):
         return await self._submit(lambda conn: sqlite_media.get(conn, app_id, media_id, now_ms))
 
     async def media_take_expired(self, now_ms: int, limit: int = 1000) -> list[tuple[str, str]]:
-        _check_limit(limit)
+        check_limit(limit)
         return await self._submit(lambda conn: sqlite_media.take_expired(conn, now_ms, limit))
 
     async def media_ids(self) -> set[tuple[str, str]]:
