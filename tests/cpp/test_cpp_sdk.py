@@ -147,6 +147,7 @@ class Chat:
         )
         chat = cls(proc)
         await chat.expect("login ok")
+        chat.lines.clear()  # the login's state lines: later expectations are about what follows
         return chat
 
     async def send(self, line: str) -> None:
@@ -253,8 +254,8 @@ async def test_chat_resumes_after_a_dropped_link(
         await chat.send("/join room")
         await chat.expect("joined room")
         proxy.drop()
-        await chat.expect("state 4 5")  # RECONNECTING / INTERRUPTED
-        await chat.expect("state 3 2")  # CONNECTED / LOGIN_SUCCESS
+        await chat.expect("state 4 reason 5")  # RECONNECTING / INTERRUPTED
+        await chat.expect("state 3 reason 2")  # CONNECTED / LOGIN_SUCCESS
         # Resumed: still a member, and messages flow both ways.
         channel = py.create_channel("room")
         await channel.join()
@@ -276,8 +277,8 @@ async def test_chat_keepalive_notices_a_silent_link(
         chat = await Chat.start(cpp_build, "quiet", proxy.url)
         chats.append(chat)
         proxy.freeze()
-        await chat.expect("state 4 5", timeout=unit(10))
-        await chat.expect("state 3 2", timeout=unit(15))
+        await chat.expect("state 4 reason 5", timeout=unit(10))
+        await chat.expect("state 3 reason 2", timeout=unit(15))
         await chat.quit()
     finally:
         await proxy.close()
