@@ -1,6 +1,6 @@
 // The API surface of IRtmService: creation, initialize, release, event handlers, message and
 // attribute factories, setParameters, the log file, and the operations of the next increment,
-// which refuse with their operation's failure code (docs/cpp-sdk.md, "Status").
+// (media, call invitations), which refuse with their operation's failure code (docs/cpp-sdk.md, "Status").
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -206,78 +206,6 @@ IRtmCallManager* Service::getRtmCallManager(IRtmCallEventHandler*) {
   log_.warn("getRtmCallManager: call invitations are not implemented yet");
   return nullptr;
 }
-int Service::queryPeersOnlineStatus(const char**, int, long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(QUERY_PEERS_ONLINE_STATUS_ERR_NOT_INITIALIZED, QUERY_PEERS_ONLINE_STATUS_ERR_FAILURE);
-}
-int Service::subscribePeersOnlineStatus(const char**, int, long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(PEER_SUBSCRIPTION_STATUS_ERR_NOT_INITIALIZED, PEER_SUBSCRIPTION_STATUS_ERR_FAILURE);
-}
-int Service::unsubscribePeersOnlineStatus(const char**, int, long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(PEER_SUBSCRIPTION_STATUS_ERR_NOT_INITIALIZED, PEER_SUBSCRIPTION_STATUS_ERR_FAILURE);
-}
-int Service::queryPeersBySubscriptionOption(PEER_SUBSCRIPTION_OPTION, long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(QUERY_PEERS_BY_SUBSCRIPTION_OPTION_ERR_NOT_INITIALIZED, QUERY_PEERS_BY_SUBSCRIPTION_OPTION_ERR_FAILURE);
-}
-int Service::setLocalUserAttributes(const RtmAttribute*, int, long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(ATTRIBUTE_OPERATION_ERR_NOT_INITIALIZED, ATTRIBUTE_OPERATION_ERR_FAILURE);
-}
-int Service::addOrUpdateLocalUserAttributes(const RtmAttribute*, int, long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(ATTRIBUTE_OPERATION_ERR_NOT_INITIALIZED, ATTRIBUTE_OPERATION_ERR_FAILURE);
-}
-int Service::deleteLocalUserAttributesByKeys(const char**, int, long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(ATTRIBUTE_OPERATION_ERR_NOT_INITIALIZED, ATTRIBUTE_OPERATION_ERR_FAILURE);
-}
-int Service::clearLocalUserAttributes(long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(ATTRIBUTE_OPERATION_ERR_NOT_INITIALIZED, ATTRIBUTE_OPERATION_ERR_FAILURE);
-}
-int Service::getUserAttributes(const char*, long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(ATTRIBUTE_OPERATION_ERR_NOT_INITIALIZED, ATTRIBUTE_OPERATION_ERR_FAILURE);
-}
-int Service::getUserAttributesByKeys(const char*, const char**, int, long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(ATTRIBUTE_OPERATION_ERR_NOT_INITIALIZED, ATTRIBUTE_OPERATION_ERR_FAILURE);
-}
-int Service::setChannelAttributes(const char*, const IRtmChannelAttribute**, int, const ChannelAttributeOptions&,
-                                  long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(ATTRIBUTE_OPERATION_ERR_NOT_INITIALIZED, ATTRIBUTE_OPERATION_ERR_FAILURE);
-}
-int Service::addOrUpdateChannelAttributes(const char*, const IRtmChannelAttribute**, int,
-                                          const ChannelAttributeOptions&, long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(ATTRIBUTE_OPERATION_ERR_NOT_INITIALIZED, ATTRIBUTE_OPERATION_ERR_FAILURE);
-}
-int Service::deleteChannelAttributesByKeys(const char*, const char**, int, const ChannelAttributeOptions&,
-                                           long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(ATTRIBUTE_OPERATION_ERR_NOT_INITIALIZED, ATTRIBUTE_OPERATION_ERR_FAILURE);
-}
-int Service::clearChannelAttributes(const char*, const ChannelAttributeOptions&, long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(ATTRIBUTE_OPERATION_ERR_NOT_INITIALIZED, ATTRIBUTE_OPERATION_ERR_FAILURE);
-}
-int Service::getChannelAttributes(const char*, long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(ATTRIBUTE_OPERATION_ERR_NOT_INITIALIZED, ATTRIBUTE_OPERATION_ERR_FAILURE);
-}
-int Service::getChannelAttributesByKeys(const char*, const char**, int, long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(ATTRIBUTE_OPERATION_ERR_NOT_INITIALIZED, ATTRIBUTE_OPERATION_ERR_FAILURE);
-}
-int Service::getChannelMemberCount(const char**, int, long long& requestId) {
-  requestId = 0;
-  OPENRTM_NOT_YET(GET_CHANNEL_MEMBER_COUNT_ERR_NOT_INITIALIZED, GET_CHANNEL_MEMBER_COUNT_ERR_FAILURE);
-}
-
 }  // namespace openrtm
 
 namespace agora {

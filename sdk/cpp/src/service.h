@@ -5,11 +5,13 @@
 //
 // The members are defined in several files, each owning one domain:
 //   service.cpp   the API surface: initialize, release, factories, setParameters, logs,
-//                 and the operations not implemented yet
+//                 and the operations not implemented yet (media, call invitations)
 //   session.cpp   login, logout, the connection state machine, reconnection and resume,
 //                 keepalive, requests and their answers
 //   peers.cpp     peer messages: sending with receipts, receiving with ack and de-duplication
 //   channel.cpp   IChannel: join, leave, channel messages, members, channel pushes
+//   presence.cpp  online status queries and subscriptions, channel member counts
+//   attributes.cpp user and channel attributes
 #pragma once
 
 #include <atomic>
@@ -176,6 +178,23 @@ class Service final : public IRtmService {
   int send_peer(const char* peer_id, const IMessage* message, const SendMessageOptions& options);
   void on_peer_push(const json& push, const std::shared_ptr<WsLink>& link);
 
+  // presence.cpp
+  int subscription(const char* op, const char* peerIds[], int peerCount, long long& requestId);
+  void on_peer_status(const json& push);
+
+  // attributes.cpp
+  using AttributeCallback = void (IRtmServiceEventHandler::*)(long long, ATTRIBUTE_OPERATION_ERR);
+  int attribute_preamble(long long& requestId, RateLimit& rate);
+  int user_write(const char* op, json fields, std::map<std::string, std::string> after, long long& requestId,
+                 AttributeCallback callback);
+  int user_attrs_write(const RtmAttribute* attributes, int n, long long& requestId, bool update);
+  int user_attrs_get(const char* user_id, const char* keys[], int n, long long& requestId, bool by_keys);
+  int channel_write(const char* op, const char* channel_id, json fields, const ChannelAttributeOptions& options,
+                    long long& requestId, AttributeCallback callback);
+  int channel_attrs_write(const char* channel_id, const IRtmChannelAttribute* attributes[], int n,
+                          const ChannelAttributeOptions& options, long long& requestId, bool update);
+  int channel_attrs_get(const char* channel_id, const char* keys[], int n, long long& requestId, bool by_keys);
+
   // Runs `fn` for every registered handler on the callback thread.
   void emit(std::function<void(IRtmServiceEventHandler*)> fn);
 
@@ -200,6 +219,7 @@ class Service final : public IRtmService {
   bool logging_out_ = false;
   bool restoring_ = false;  // re-joining channels after a reconnect that did not resume
   int restores_left_ = 0;
+  unsigned long long restore_gen_ = 0;
   bool token_expired_told_ = false;
 
   unsigned long long next_link_id_ = 0;
@@ -236,6 +256,19 @@ class Service final : public IRtmService {
   RateLimit message_rate_{1500, milliseconds(3000)};
   RateLimit join_rate_{50, milliseconds(3000)};
   RateLimit members_rate_{5, milliseconds(2000)};
+  RateLimit query_rate_{100, milliseconds(5000)};
+  RateLimit subscribe_rate_{10, milliseconds(5000)};
+  RateLimit query_subscriptions_rate_{10, milliseconds(5000)};
+  RateLimit user_write_rate_{100, milliseconds(5000)};
+  RateLimit user_read_rate_{400, milliseconds(5000)};
+  RateLimit channel_write_rate_{100, milliseconds(5000)};
+  RateLimit channel_read_rate_{400, milliseconds(5000)};
+  RateLimit member_count_rate_{1, milliseconds(1000)};
+
+  // What a session that was not resumed must restore (protocol §9.6), and what the app was told.
+  std::set<std::string> followed_;
+  std::map<std::string, PEER_ONLINE_STATE> peer_states_;
+  std::map<std::string, std::string> user_attrs_;
 };
 
 // Timings (spec §4.17 and the Python SDK's defaults, protocol §9).

@@ -157,17 +157,34 @@ void Service::adopt_attempt(const json& result) {
   // A new session starts with nothing (protocol §3.2): join the channels again first.
   restoring_ = true;
   restores_left_ = 0;
+  // Answers to a restore of an earlier, lost connection must not count for this one.
+  unsigned long long gen = ++restore_gen_;
   for (auto& [id, ch] : channels_) {
     if (ch->membership() == Channel::Membership::kIdle) continue;
     ++restores_left_;
     std::shared_ptr<Channel> c = ch;
     request(
         "join", json{{"channel", id}}, kRequestTimeout, 1, 1,
-        [this, c](const json* r, int) {
+        [this, c, gen](const json* r, int) {
+          if (gen != restore_gen_) return;
           if (r == nullptr) c->forget();
           if (--restores_left_ == 0 && restoring_) become_connected();
         },
         link_);
+  }
+  auto restored = [this, gen](const json*, int) {
+    if (gen != restore_gen_) return;
+    if (--restores_left_ == 0 && restoring_) become_connected();
+  };
+  if (!followed_.empty()) {
+    ++restores_left_;
+    request("subscribe", json{{"peers", followed_}}, kRequestTimeout, 1, 1, restored, link_);
+  }
+  if (!user_attrs_.empty()) {
+    ++restores_left_;
+    json attrs = json::object();
+    for (const auto& [k, v] : user_attrs_) attrs[k] = v;
+    request("set_user_attrs", json{{"attrs", attrs}}, kRequestTimeout, 1, 1, restored, link_);
   }
   if (restores_left_ == 0) become_connected();
 }
@@ -206,6 +223,7 @@ void Service::on_text(unsigned long long link_id, std::string&& text) {
     return;
   }
   if (t == "peer_msg") return on_peer_push(frame, link);
+  if (t == "peer_status") return on_peer_status(frame);
   if (t == "token_expiring") {
     emit([](IRtmServiceEventHandler* h) { h->onTokenPrivilegeWillExpire(); });
     return;
@@ -214,7 +232,7 @@ void Service::on_text(unsigned long long link_id, std::string&& text) {
     auto it = channels_.find(frame["channel"].get<std::string>());
     if (it != channels_.end()) it->second->on_push(t, frame);
   }
-  // Other pushes (presence, invitations) belong to operations of the next increment.
+  // Call-invitation pushes belong to the next increment.
 }
 
 std::shared_ptr<WsLink> Service::link_by_id(unsigned long long id) const {
@@ -288,6 +306,10 @@ void Service::end_session(bool notify_pending) {
   logging_out_ = restoring_ = false;
   ping_outstanding_ = false;
   for (auto& [id, ch] : channels_) ch->forget();
+  // Protocol §9.7: a new login starts without subscriptions or user attributes.
+  followed_.clear();
+  peer_states_.clear();
+  user_attrs_.clear();
   auto pending = std::move(pending_);
   pending_.clear();
   if (notify_pending)

@@ -75,6 +75,29 @@ class ClientRecorder : public IRtmServiceEventHandler, public Recorder {
     add("result " + std::to_string(id) + " " + std::to_string(e));
   }
   void onMessageReceivedFromPeer(const char* peer, const IMessage* m) override;
+  void onQueryPeersOnlineStatusResult(long long id, const PeerOnlineStatus* s, int n,
+                                      QUERY_PEERS_ONLINE_STATUS_ERR e) override;
+  void onSubscriptionRequestResult(long long id, PEER_SUBSCRIPTION_STATUS_ERR e) override {
+    add("subscription " + std::to_string(id) + " " + std::to_string(e));
+  }
+  void onPeersOnlineStatusChanged(const PeerOnlineStatus s[], int n) override;
+  void onQueryPeersBySubscriptionOptionResult(long long id, const char* ids[], int n,
+                                              QUERY_PEERS_BY_SUBSCRIPTION_OPTION_ERR e) override;
+  void onGetChannelMemberCountResult(long long id, const ChannelMemberCount* c, int n,
+                                     GET_CHANNEL_MEMBER_COUNT_ERR_CODE e) override;
+  void onSetLocalUserAttributesResult(long long id, ATTRIBUTE_OPERATION_ERR e) override { attr(id, e); }
+  void onAddOrUpdateLocalUserAttributesResult(long long id, ATTRIBUTE_OPERATION_ERR e) override { attr(id, e); }
+  void onDeleteLocalUserAttributesResult(long long id, ATTRIBUTE_OPERATION_ERR e) override { attr(id, e); }
+  void onClearLocalUserAttributesResult(long long id, ATTRIBUTE_OPERATION_ERR e) override { attr(id, e); }
+  void onSetChannelAttributesResult(long long id, ATTRIBUTE_OPERATION_ERR e) override { attr(id, e); }
+  void onAddOrUpdateChannelAttributesResult(long long id, ATTRIBUTE_OPERATION_ERR e) override { attr(id, e); }
+  void onDeleteChannelAttributesResult(long long id, ATTRIBUTE_OPERATION_ERR e) override { attr(id, e); }
+  void onClearChannelAttributesResult(long long id, ATTRIBUTE_OPERATION_ERR e) override { attr(id, e); }
+  void onGetUserAttributesResult(long long id, const char* user, const RtmAttribute* a, int n,
+                                 ATTRIBUTE_OPERATION_ERR e) override;
+  void onGetChannelAttributesResult(long long id, const IRtmChannelAttribute* a[], int n,
+                                    ATTRIBUTE_OPERATION_ERR e) override;
+  void attr(long long id, ATTRIBUTE_OPERATION_ERR e) { add("attr " + std::to_string(id) + " " + std::to_string(e)); }
   // Runs inside onLoginSuccess, on the callback thread (re-entrancy tests).
   std::function<void()> on_login;
 };
@@ -94,6 +117,7 @@ class ChannelRecorder : public IChannelEventHandler, public Recorder {
   void onMemberLeft(IChannelMember* m) override { add(std::string("member left ") + m->getUserId()); }
   void onGetMembers(IChannelMember** members, int n, GET_MEMBERS_ERR e) override;
   void onMemberCountUpdated(int n) override { add("count " + std::to_string(n)); }
+  void onAttributesUpdated(const IRtmChannelAttribute* a[], int n) override;
 };
 
 // An initialized IRtmService pointed at `server`, released at the end of the test.

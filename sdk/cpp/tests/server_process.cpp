@@ -151,6 +151,66 @@ void ClientRecorder::onMessageReceivedFromPeer(const char* peer, const IMessage*
   if (m->getServerReceivedTs() <= 0) add("bad ts");
 }
 
+namespace {
+std::string sorted_join(std::vector<std::string> items) {
+  std::sort(items.begin(), items.end());
+  std::string out;
+  for (auto& i : items) out += " " + i;
+  return out;
+}
+}  // namespace
+
+void ClientRecorder::onQueryPeersOnlineStatusResult(long long id, const PeerOnlineStatus* s, int n,
+                                                    QUERY_PEERS_ONLINE_STATUS_ERR e) {
+  std::vector<std::string> items;
+  for (int i = 0; i < n; ++i) items.push_back(std::string(s[i].peerId) + ":" + std::to_string(s[i].onlineState));
+  add("query " + std::to_string(id) + " " + std::to_string(e) + sorted_join(items));
+}
+
+void ClientRecorder::onPeersOnlineStatusChanged(const PeerOnlineStatus s[], int n) {
+  for (int i = 0; i < n; ++i) add(std::string("status ") + s[i].peerId + ":" + std::to_string(s[i].onlineState));
+}
+
+void ClientRecorder::onQueryPeersBySubscriptionOptionResult(long long id, const char* ids[], int n,
+                                                            QUERY_PEERS_BY_SUBSCRIPTION_OPTION_ERR e) {
+  std::vector<std::string> items(ids, ids + n);
+  add("subscribed " + std::to_string(id) + " " + std::to_string(e) + sorted_join(items));
+}
+
+void ClientRecorder::onGetChannelMemberCountResult(long long id, const ChannelMemberCount* c, int n,
+                                                   GET_CHANNEL_MEMBER_COUNT_ERR_CODE e) {
+  std::vector<std::string> items;
+  for (int i = 0; i < n; ++i) items.push_back(std::string(c[i].channelId) + ":" + std::to_string(c[i].count));
+  add("counts " + std::to_string(id) + " " + std::to_string(e) + sorted_join(items));
+}
+
+void ClientRecorder::onGetUserAttributesResult(long long id, const char* user, const RtmAttribute* a, int n,
+                                               ATTRIBUTE_OPERATION_ERR e) {
+  std::vector<std::string> items;
+  for (int i = 0; i < n; ++i) items.push_back(std::string(a[i].key) + "=" + a[i].value);
+  add("user attrs " + std::to_string(id) + " " + user + " " + std::to_string(e) + sorted_join(items));
+}
+
+namespace {
+std::string channel_attrs(const IRtmChannelAttribute* a[], int n) {
+  std::vector<std::string> items;
+  for (int i = 0; i < n; ++i) {
+    items.push_back(std::string(a[i]->getKey()) + "=" + a[i]->getValue() + "@" + a[i]->getLastUpdateUserId());
+    if (a[i]->getLastUpdateTs() <= 0) items.push_back("bad-ts");
+  }
+  return sorted_join(items);
+}
+}  // namespace
+
+void ClientRecorder::onGetChannelAttributesResult(long long id, const IRtmChannelAttribute* a[], int n,
+                                                  ATTRIBUTE_OPERATION_ERR e) {
+  add("channel attrs " + std::to_string(id) + " " + std::to_string(e) + channel_attrs(a, n));
+}
+
+void ChannelRecorder::onAttributesUpdated(const IRtmChannelAttribute* a[], int n) {
+  add("attrs updated" + channel_attrs(a, n));
+}
+
 void ChannelRecorder::onGetMembers(IChannelMember** members, int n, GET_MEMBERS_ERR e) {
   std::vector<std::string> ids;
   for (int i = 0; i < n; ++i) ids.push_back(members[i]->getUserId());
