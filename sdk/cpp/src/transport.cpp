@@ -114,7 +114,7 @@ class BeastLink final : public WsLink, public std::enable_shared_from_this<Beast
   void send(std::string text) override {
     auto self = shared_from_this();
     asio::post(ioc_, [self, text = std::move(text)]() mutable {
-      if (self->ended_) return;
+      if (self->ended_ || self->closing_) return;  // nothing goes after a close frame
       self->queue_.push_back(std::move(text));
       if (self->open_ && self->queue_.size() == 1) self->write_next();
     });
@@ -123,8 +123,11 @@ class BeastLink final : public WsLink, public std::enable_shared_from_this<Beast
   void ping() override {
     auto self = shared_from_this();
     asio::post(ioc_, [self] {
-      if (self->ended_ || !self->open_ || self->closing_) return;
+      // Beast allows one ping at a time (and one close): a ping still out is enough.
+      if (self->ended_ || !self->open_ || self->closing_ || self->pinging_) return;
+      self->pinging_ = true;
       self->ws_.async_ping({}, [self](beast::error_code ec) {
+        self->pinging_ = false;
         if (ec) self->fail(-1);
       });
     });
@@ -133,7 +136,7 @@ class BeastLink final : public WsLink, public std::enable_shared_from_this<Beast
   void close(int code) override {
     auto self = shared_from_this();
     asio::post(ioc_, [self, code] {
-      if (self->ended_) return;
+      if (self->ended_ || self->closing_) return;  // one close per link
       if (!self->open_) return self->fail(-1);
       self->closing_ = true;
       self->close_code_ = code;
@@ -235,6 +238,7 @@ class BeastLink final : public WsLink, public std::enable_shared_from_this<Beast
   std::deque<std::string> queue_;
   bool open_ = false;
   bool closing_ = false;
+  bool pinging_ = false;
   bool ended_ = false;
   int close_code_ = 1000;
 };

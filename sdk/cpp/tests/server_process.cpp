@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args) {
   if (pipe(out) != 0) throw std::runtime_error("pipe");
   pid_ = fork();
   if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);  // the server never outlives a crashed test binary
     dup2(out[1], 1);
     close(out[0]);
     close(out[1]);
