@@ -127,6 +127,42 @@ def test_gtest(name: str, gtest_results: dict[str, Any]) -> None:
     assert not failures, "\n".join(failures)
 
 
+def test_gtest_suite_under_asan_and_ubsan() -> None:
+    """The whole GoogleTest suite, built with AddressSanitizer and UndefinedBehaviorSanitizer
+    (leak checking included): no report, every test passing (issue #16)."""
+    _require_toolchain()
+    build = ROOT / "build" / "cpp-asan"
+    _run(
+        "cmake",
+        "-S",
+        SDK,
+        "-B",
+        build,
+        "-DCMAKE_BUILD_TYPE=Debug",
+        "-DOPENRTM_SANITIZE=address,undefined",
+        "-DOPENRTM_BUILD_EXAMPLES=OFF",
+        timeout=300,
+    )
+    _run("cmake", "--build", build, "-j", str(os.cpu_count() or 2), timeout=900)
+    env = _env()
+    env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
+    env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    proc = subprocess.run(
+        [str(build / "rtm_sdk_tests")], capture_output=True, text=True, timeout=unit(600), env=env
+    )
+    output = proc.stdout + proc.stderr
+    reports = [
+        line
+        for line in output.splitlines()
+        if "runtime error:" in line
+        or "ERROR: AddressSanitizer" in line
+        or "ERROR: LeakSanitizer" in line
+    ]
+    assert not reports, "\n".join(reports)
+    assert proc.returncode == 0, output[-4000:]
+    assert "[  PASSED  ]" in output, output[-4000:]
+
+
 class Chat:
     """The example chat program, driven through its standard input and output."""
 
