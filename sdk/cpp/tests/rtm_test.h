@@ -68,6 +68,10 @@ class ClientRecorder : public IRtmServiceEventHandler, public Recorder {
   void onLoginFailure(LOGIN_ERR_CODE e) override { add("login failed " + std::to_string(e)); }
   void onLogout(LOGOUT_ERR_CODE e) override { add("logout " + std::to_string(e)); }
   void onTokenExpired() override { add("token expired"); }
+  void onTokenPrivilegeWillExpire() override { add("token will expire"); }
+  void onRenewTokenResult(const char* token, RENEW_TOKEN_ERR_CODE e) override {
+    add("renewed " + std::string(token).substr(0, 8) + " " + std::to_string(e));
+  }
   void onConnectionStateChanged(CONNECTION_STATE s, CONNECTION_CHANGE_REASON r) override {
     add("state " + std::to_string(s) + " " + std::to_string(r));
   }

@@ -113,6 +113,23 @@ TEST(Login, ServerErrors) {
   }
 }
 
+TEST(Tokens, WarningAndRenewal) {
+  ServerProcess server({"--app", std::string(kCertApp) + ":" + kCert});
+  Client a(server.url(), kCertApp);
+  // Less than 30 s left: the server warns at once (protocol §3.19).
+  std::string short_lived = make_token("alice", 20);
+  a.login("alice", short_lived.c_str());
+  EXPECT_TRUE(a.events.wait("token will expire"));
+  EXPECT_EQ(a.rtm->renewToken(""), RENEW_TOKEN_ERR_INVALID_ARGUMENT);
+  std::string fresh = make_token("alice", 3600);
+  ASSERT_EQ(a.rtm->renewToken(fresh.c_str()), 0);
+  EXPECT_TRUE(a.events.wait("renewed " + fresh.substr(0, 8) + " 0"));
+  std::string bobs = make_token("bob", 3600);
+  ASSERT_EQ(a.rtm->renewToken(bobs.c_str()), 0);
+  EXPECT_TRUE(a.events.wait("renewed " + bobs.substr(0, 8) + " 6"));  // INVALID_TOKEN
+  EXPECT_EQ(a.rtm->renewToken(fresh.c_str()), RENEW_TOKEN_ERR_TOO_OFTEN);  // 2 a second
+}
+
 TEST(Login, RemoteLoginAborts) {
   Client a, b;
   std::string uid = unique("twice");
