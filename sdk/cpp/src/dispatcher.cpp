@@ -25,7 +25,7 @@ void Dispatcher::stop() {
   }
   cv_.notify_one();
   if (on_callback_thread()) {
-    thread_.detach();
+    if (thread_.joinable()) thread_.detach();
     return;
   }
   if (thread_.joinable()) thread_.join();

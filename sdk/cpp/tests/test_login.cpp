@@ -181,5 +181,28 @@ TEST(Threading, ReleaseJoinsEveryThread) {
   EXPECT_EQ(thread_count(), before);
 }
 
+TEST(Threading, ReleaseFromACallback) {
+  int before = thread_count();
+  struct Releaser : ClientRecorder {
+    IRtmService* rtm = nullptr;
+    void onLoginSuccess() override {
+      rtm->release();  // from the callback thread itself
+      add("released");
+    }
+  };
+  Releaser events;
+  events.rtm = createRtmService();
+  ASSERT_EQ(events.rtm->initialize(kAppId, &events), 0);
+  std::string params = "{\"rtm.server\":\"" + shared_server() + "\"}";
+  ASSERT_EQ(events.rtm->setParameters(params.c_str()), 0);
+  ASSERT_EQ(events.rtm->login(nullptr, unique("self").c_str()), 0);
+  ASSERT_TRUE(events.wait("released"));
+  // The callback thread ends once that callback has returned.
+  auto deadline = std::chrono::steady_clock::now() + unit(5000);
+  while (thread_count() != before && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(thread_count(), before);
+}
+
 }  // namespace
 }  // namespace rtmtest
