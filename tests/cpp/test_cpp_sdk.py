@@ -127,11 +127,10 @@ def test_gtest(name: str, gtest_results: dict[str, Any]) -> None:
     assert not failures, "\n".join(failures)
 
 
-def test_gtest_suite_under_asan_and_ubsan() -> None:
-    """The whole GoogleTest suite, built with AddressSanitizer and UndefinedBehaviorSanitizer
-    (leak checking included): no report, every test passing (issue #16)."""
+def _sanitized_run(name: str, sanitize: str, env: dict[str, str], *args: str) -> str:
+    """Builds the suite with ``-fsanitize=<sanitize>`` into ``build/<name>`` and runs it."""
     _require_toolchain()
-    build = ROOT / "build" / "cpp-asan"
+    build = ROOT / "build" / name
     _run(
         "cmake",
         "-S",
@@ -139,28 +138,51 @@ def test_gtest_suite_under_asan_and_ubsan() -> None:
         "-B",
         build,
         "-DCMAKE_BUILD_TYPE=Debug",
-        "-DOPENRTM_SANITIZE=address,undefined",
+        f"-DOPENRTM_SANITIZE={sanitize}",
         "-DOPENRTM_BUILD_EXAMPLES=OFF",
         timeout=300,
     )
     _run("cmake", "--build", build, "-j", str(os.cpu_count() or 2), timeout=900)
-    env = _env()
-    env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
-    env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
     proc = subprocess.run(
-        [str(build / "rtm_sdk_tests")], capture_output=True, text=True, timeout=unit(600), env=env
+        [str(build / "rtm_sdk_tests"), *args],
+        capture_output=True,
+        text=True,
+        timeout=unit(600),
+        env={**_env(), **env},
     )
     output = proc.stdout + proc.stderr
-    reports = [
-        line
-        for line in output.splitlines()
-        if "runtime error:" in line
-        or "ERROR: AddressSanitizer" in line
-        or "ERROR: LeakSanitizer" in line
-    ]
-    assert not reports, "\n".join(reports)
+    markers = (
+        "runtime error:",
+        "ERROR: AddressSanitizer",
+        "ERROR: LeakSanitizer",
+        "WARNING: ThreadSanitizer",
+    )
+    reports = [line for line in output.splitlines() if any(m in line for m in markers)]
+    assert not reports, "\n".join(reports) + "\n" + output[-6000:]
     assert proc.returncode == 0, output[-4000:]
     assert "[  PASSED  ]" in output, output[-4000:]
+    return output
+
+
+def test_gtest_suite_under_asan_and_ubsan() -> None:
+    """The whole GoogleTest suite, built with AddressSanitizer and UndefinedBehaviorSanitizer
+    (leak checking included): no report, every test passing (issue #16)."""
+    _sanitized_run(
+        "cpp-asan",
+        "address,undefined",
+        {"ASAN_OPTIONS": "detect_leaks=1", "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"},
+    )
+
+
+def test_threading_tests_under_tsan() -> None:
+    """The tests that exercise the SDK's threads (callbacks re-entering the SDK, release from a
+    callback, both directions of peer and channel traffic) under ThreadSanitizer: no report."""
+    _sanitized_run(
+        "cpp-tsan",
+        "thread",
+        {"TSAN_OPTIONS": "halt_on_error=0 second_deadlock_stack=1"},
+        "--gtest_filter=Threading.*:Peer.*:Channel.*:Login.StatesCallbacksAndLogout",
+    )
 
 
 class Chat:

@@ -102,11 +102,11 @@ const std::string& shared_server() {
 }
 
 void Recorder::add(std::string line) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    lines_.push_back(std::move(line));
-    threads_.push_back(std::this_thread::get_id());
-  }
+  // Notified under the lock: a waiter that then destroys the recorder cannot run before the
+  // notifier is done with it.
+  std::lock_guard<std::mutex> lock(mu_);
+  lines_.push_back(std::move(line));
+  threads_.push_back(std::this_thread::get_id());
   cv_.notify_all();
 }
 

@@ -163,6 +163,7 @@ TEST(Threading, CallbackMayCallBackIn) {
   ASSERT_EQ(rtm->login(nullptr, unique("snd").c_str()), 0);
   EXPECT_TRUE(r.wait("send ret 0"));
   EXPECT_TRUE(b.events.wait_prefix("peer ").find("from a callback") != std::string::npos);
+  ASSERT_TRUE(r.wait("login ok"));  // the callback has finished with `r`
   rtm->removeEventHandler(&r);
 }
 
