@@ -1,6 +1,7 @@
 // Login, logout, their synchronous codes, the errors the server gives (spec §4.1, protocol
 // §3.1), connection states (spec §3), the threading rules and release() (issue #16).
 #include <dirent.h>
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -128,6 +129,32 @@ TEST(Tokens, WarningAndRenewal) {
   ASSERT_EQ(a.rtm->renewToken(bobs.c_str()), 0);
   EXPECT_TRUE(a.events.wait("renewed " + bobs.substr(0, 8) + " 6"));  // INVALID_TOKEN
   EXPECT_EQ(a.rtm->renewToken(fresh.c_str()), RENEW_TOKEN_ERR_TOO_OFTEN);  // 2 a second
+}
+
+TEST(Logs, StateChangesWithoutTokens) {
+  ServerProcess server({"--app", std::string(kCertApp) + ":" + kCert});
+  char path[] = "/tmp/openrtm-cpp-log-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  std::string token = make_token("alice", 3600);
+  {
+    Client a(server.url(), kCertApp);
+    ASSERT_EQ(a.rtm->setLogFile(path), 0);
+    EXPECT_NE(a.rtm->setLogFileSize(1), 0);  // Agora's range is 512 KB to 1 GB
+    ASSERT_EQ(a.rtm->setLogFilter(LOG_FILTER_INFO), 0);
+    a.login("alice", token.c_str());
+  }
+  FILE* f = fopen(path, "r");
+  ASSERT_NE(f, nullptr);
+  std::string text;
+  char buf[512];
+  while (fgets(buf, sizeof buf, f)) text += buf;
+  fclose(f);
+  unlink(path);
+  EXPECT_NE(text.find("state DISCONNECTED -> CONNECTING"), std::string::npos) << text;
+  EXPECT_NE(text.find("state CONNECTING -> CONNECTED"), std::string::npos) << text;
+  EXPECT_EQ(text.find(token), std::string::npos) << "a token in the log";
 }
 
 TEST(Login, RemoteLoginAborts) {
