@@ -326,6 +326,35 @@ async def test_chat_resumes_after_a_dropped_link(
         await proxy.close()
 
 
+async def test_chat_restores_a_session_that_was_not_resumed(
+    start_server: Any, make_client: Any, cpp_build: Path, chats: list[Chat]
+) -> None:
+    """The link comes back to a server that does not know the session (protocol §3.1): a new
+    session, in which the SDK joins its channels again before it reports CONNECTED (§9.6)."""
+    first = await start_server()
+    second = await start_server()
+    proxy = await TcpProxy(first.gateway.port).start()
+    try:
+        chat = await Chat.start(cpp_build, "mover", proxy.url)
+        chats.append(chat)
+        await chat.send("/join hall")
+        await chat.expect("joined hall")
+        proxy.retarget(second.gateway.port)
+        proxy.drop()
+        await chat.expect("state 4 reason 5")
+        await chat.expect("state 3 reason 2")
+        py: openrtm.RtmClient = make_client(second, app_id=APP_ID)
+        await py.login("py")
+        channel = py.create_channel("hall")
+        await channel.join()
+        assert sorted(await channel.get_members()) == ["mover", "py"]
+        await channel.send_message("still here")
+        await chat.expect("channel hall py: still here")
+        await chat.quit()
+    finally:
+        await proxy.close()
+
+
 async def test_chat_keepalive_notices_a_silent_link(
     server: Any, make_client: Any, cpp_build: Path, chats: list[Chat]
 ) -> None:
