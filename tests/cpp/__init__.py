@@ -1,0 +1,1 @@
+"""Tests of the Linux C++ SDK (sdk/cpp), driven from pytest."""
